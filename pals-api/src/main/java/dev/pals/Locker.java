@@ -1,0 +1,79 @@
+package dev.pals;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * An application-level lock factory: it holds the application name (so lock names are namespaced) and
+ * the database connections the locks live on. Make one per application and database, share it, and
+ * close it when the application stops. Thread-safe.
+ *
+ * <p>{@link #close()} releases every lock its handles hold; afterwards {@link #lock} and
+ * {@link Lock#acquire()} throw {@link IllegalStateException}, and {@link Lock#release()} returns false.
+ */
+public interface Locker extends AutoCloseable {
+    /** Default of {@link #blocking()}. */
+    boolean DEFAULT_BLOCKING = true;
+    /** Default of {@link #acquireTimeout()}: 30 seconds, as in Python PALs. */
+    Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The application name lock names are prefixed with; empty when lock names are used bare. */
+    Optional<String> appName();
+
+    /** Whether locks block on {@link Lock#acquire()} unless they say otherwise. Default: true. */
+    boolean blocking();
+
+    /**
+     * How long blocking acquires wait unless the lock says otherwise. Default: 30 s;
+     * {@link Lock#WAIT_FOREVER} for no limit.
+     */
+    Duration acquireTimeout();
+
+    /**
+     * The key this locker gives {@code name}: {@code LockKey.named(appName, name)}.
+     *
+     * @throws IllegalArgumentException if {@code name} is null or not well-formed UTF-16
+     */
+    default LockKey key(String name) {
+        return LockKey.named(appName().orElse(null), name);
+    }
+
+    /** An exclusive lock on {@code name}, with this locker's defaults. */
+    default Lock lock(String name) {
+        return lock(name, LockOptions.DEFAULTS);
+    }
+
+    /** A lock on {@code name} in {@code mode}, with this locker's defaults. */
+    default Lock lock(String name, LockMode mode) {
+        return lock(name, LockOptions.of(mode));
+    }
+
+    /**
+     * A lock on {@code name} with its own options.
+     *
+     * @throws IllegalArgumentException if {@code name} is null or not well-formed UTF-16
+     * @throws IllegalStateException if this locker is closed
+     */
+    Lock lock(String name, LockOptions options);
+
+    /** A lock on a key of your own numbering, in {@code mode}, with this locker's defaults. */
+    default Lock lock(LockKey key, LockMode mode) {
+        return lock(key, LockOptions.of(mode));
+    }
+
+    /**
+     * A lock on a key of your own numbering, with its own options.
+     *
+     * @throws IllegalStateException if this locker is closed
+     */
+    Lock lock(LockKey key, LockOptions options);
+
+    /** A shared (read) and an exclusive (write) handle on {@code name}. */
+    default ReadWriteLock readWriteLock(String name) {
+        return new ReadWriteLock(lock(name, LockMode.SHARED), lock(name, LockMode.EXCLUSIVE));
+    }
+
+    /** Releases every lock held through this locker and closes its connections. Idempotent. */
+    @Override
+    void close();
+}
