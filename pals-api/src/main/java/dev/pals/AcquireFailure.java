@@ -117,7 +117,7 @@ public class AcquireFailure extends PalsException {
 
     @Override
     public String toString() {
-        return super.toString() + " [key " + (key.isPair() ? "(" + key.key1() + ", " + key.key2() + ")" : key.value())
-                + ", " + mode.label() + ", waited " + waited.toMillis() + " ms, reason " + reason + "]";
+        return super.toString() + " [key " + key.displayNumber() + ", " + mode.label() + ", waited "
+                + waited.toMillis() + " ms, reason " + reason + "]";
     }
 }

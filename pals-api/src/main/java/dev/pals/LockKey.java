@@ -104,9 +104,11 @@ public final class LockKey {
      * key, the number of a {@code bigint} key, {@code (key1, key2)} for a pair.
      */
     public String displayName() {
-        if (name != null) {
-            return name;
-        }
+        return name != null ? name : displayNumber();
+    }
+
+    /** The number(s) as PostgreSQL takes them: {@code 8527727818887320220}, or {@code (1, 2)} for a pair. */
+    public String displayNumber() {
         return pair ? "(" + key1() + ", " + key2() + ")" : Long.toString(value);
     }
 
@@ -122,7 +124,7 @@ public final class LockKey {
 
     @Override
     public String toString() {
-        String number = pair ? "(" + key1() + ", " + key2() + ")" : Long.toString(value);
-        return name == null ? "LockKey[" + number + "]" : "LockKey[" + number + " \"" + Text.shorten(name) + "\"]";
+        return name == null ? "LockKey[" + displayNumber() + "]"
+                : "LockKey[" + displayNumber() + " \"" + Text.shorten(name) + "\"]";
     }
 }

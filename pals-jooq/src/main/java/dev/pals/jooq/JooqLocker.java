@@ -1,0 +1,198 @@
+package dev.pals.jooq;
+
+import dev.pals.Lock;
+import dev.pals.LockKey;
+import dev.pals.LockOptions;
+import dev.pals.Locker;
+import dev.pals.jooq.internal.DataSourceSessionSource;
+import dev.pals.jooq.internal.JooqLock;
+import dev.pals.jooq.internal.LockerCore;
+import dev.pals.jooq.internal.PooledSessionSource;
+import java.time.Duration;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * A {@link Locker} on PostgreSQL advisory locks, with SQL built by jOOQ and connections from its own
+ * Agroal pool (or from a {@link DataSource} you give it).
+ *
+ * <pre>{@code
+ * try (Locker locker = JooqLocker.builder("my-app")
+ *         .url("jdbc:postgresql://server/dbname").user("user").password("pass")
+ *         .build()) {
+ *     try (HeldLock held = locker.lock("nightly-report").hold()) {
+ *         // work under the lock
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>{@link Builder#build()} checks the settings but does not connect: an unreachable server or a
+ * wrong password surfaces from the first acquire, as an {@link dev.pals.AcquireFailure} naming host and
+ * port.
+ */
+public final class JooqLocker implements Locker {
+    private final JooqLockerSettings settings;
+    private final LockerCore core;
+
+    private JooqLocker(JooqLockerSettings settings) {
+        this.settings = settings;
+        this.core = new LockerCore(settings.dataSource().isPresent()
+                ? new DataSourceSessionSource(settings.dataSource().get())
+                : new PooledSessionSource(settings.url().orElseThrow(), settings.user().orElse(null),
+                        settings.password(), settings.maxPoolSize(), applicationName(settings.appName()),
+                        settings.target().orElseThrow()));
+    }
+
+    /**
+     * A builder for a Locker of application {@code appName}: lock names are prefixed with
+     * {@code appName + "."}, as in Python PALs. Null means bare lock names.
+     */
+    public static Builder builder(String appName) {
+        return new Builder(appName);
+    }
+
+    private static String applicationName(Optional<String> appName) {
+        return appName.map(app -> "pals:" + app).orElse("pals");
+    }
+
+    /** The settings this Locker was built with. */
+    public JooqLockerSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public Optional<String> appName() {
+        return settings.appName();
+    }
+
+    @Override
+    public boolean blocking() {
+        return settings.blocking();
+    }
+
+    @Override
+    public Duration acquireTimeout() {
+        return settings.acquireTimeout();
+    }
+
+    @Override
+    public Lock lock(String name, LockOptions options) {
+        core.checkOpen();
+        return lock(key(name), options);
+    }
+
+    @Override
+    public Lock lock(LockKey key, LockOptions options) {
+        core.checkOpen();
+        if (key == null) {
+            throw new IllegalArgumentException("key must not be null");
+        }
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        return new JooqLock(core, key, options.mode(), options.blocking().orElse(settings.blocking()),
+                options.acquireTimeout().orElse(settings.acquireTimeout()));
+    }
+
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    @Override
+    public String toString() {
+        return "JooqLocker[" + settings.appName().map(app -> "\"" + dev.pals.internal.Text.shorten(app) + "\"").orElse("no app")
+                + " on " + core.target() + (core.isClosed() ? ", closed" : "") + "]";
+    }
+
+    /**
+     * Builds a {@link JooqLocker}. Setters only record; {@link #build()} checks everything and throws
+     * {@link IllegalArgumentException} naming the setting.
+     */
+    public static final class Builder {
+        final String appName;
+        String url;
+        String user;
+        String password;
+        DataSource dataSource;
+        Integer maxPoolSize;
+        boolean blocking = Locker.DEFAULT_BLOCKING;
+        Duration acquireTimeout = Locker.DEFAULT_ACQUIRE_TIMEOUT;
+
+        private Builder(String appName) {
+            this.appName = appName;
+        }
+
+        /** JDBC URL of the database, {@code jdbc:postgresql://host:port/database}. Or use {@link #dataSource}. */
+        public Builder url(String url) {
+            this.url = url;
+            return this;
+        }
+
+        /** User for {@link #url}; unset lets the URL or driver decide. */
+        public Builder user(String user) {
+            this.user = user;
+            return this;
+        }
+
+        /** Password for {@link #url}. Never printed. */
+        public Builder password(String password) {
+            this.password = password;
+            return this;
+        }
+
+        /**
+         * Borrow connections from your own DataSource instead of the Locker's pool. The Locker installs
+         * nothing on it and never closes it; each held lock keeps one of its connections.
+         */
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = dataSource;
+            return this;
+        }
+
+        /** How many connections (so, held locks) the Locker's own pool has at most. Default: 10. */
+        public Builder maxPoolSize(int maxPoolSize) {
+            this.maxPoolSize = maxPoolSize;
+            return this;
+        }
+
+        /** Whether locks block on {@link Lock#acquire()} unless they say otherwise. Default: true. */
+        public Builder blocking(boolean blocking) {
+            this.blocking = blocking;
+            return this;
+        }
+
+        /**
+         * How long blocking acquires wait unless the lock says otherwise. Default: 30 s.
+         * {@link Duration#ZERO} makes acquires a single try; at most 2^31−1 ms, or
+         * {@link Lock#WAIT_FOREVER}.
+         */
+        public Builder acquireTimeout(Duration acquireTimeout) {
+            this.acquireTimeout = acquireTimeout;
+            return this;
+        }
+
+        /** Blocking acquires wait without limit unless the lock says otherwise. */
+        public Builder waitForever() {
+            return acquireTimeout(Lock.WAIT_FOREVER);
+        }
+
+        /**
+         * The checked settings.
+         *
+         * @throws IllegalArgumentException naming the first setting that is missing or malformed
+         */
+        public JooqLockerSettings settings() {
+            return new JooqLockerSettings(this);
+        }
+
+        /**
+         * A new Locker. Does not connect.
+         *
+         * @throws IllegalArgumentException naming the first setting that is missing or malformed
+         */
+        public JooqLocker build() {
+            return new JooqLocker(settings());
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.pals.jooq;
+
+import dev.pals.Lock;
+import dev.pals.internal.Timeouts;
+import dev.pals.jooq.internal.JdbcUrls;
+import java.time.Duration;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The validated, immutable settings of a {@link JooqLocker}. Made by {@link JooqLocker.Builder#settings()};
+ * derive changed copies with {@link #toBuilder()}. {@link #toString()} never shows the password.
+ */
+public final class JooqLockerSettings {
+    /** Default of {@link #maxPoolSize()}. */
+    public static final int DEFAULT_MAX_POOL_SIZE = 10;
+
+    private final String appName;
+    private final String url;
+    private final String user;
+    private final String password;
+    private final DataSource dataSource;
+    private final int maxPoolSize;
+    private final boolean blocking;
+    private final Duration acquireTimeout;
+    private final String target;
+
+    JooqLockerSettings(JooqLocker.Builder builder) {
+        this.appName = builder.appName;
+        this.url = builder.url;
+        this.user = builder.user;
+        this.password = builder.password;
+        this.dataSource = builder.dataSource;
+        this.maxPoolSize = builder.maxPoolSize == null ? DEFAULT_MAX_POOL_SIZE : builder.maxPoolSize;
+        this.blocking = builder.blocking;
+        this.acquireTimeout = builder.acquireTimeout;
+        if (appName != null) {
+            dev.pals.internal.Text.utf8(appName, "appName");
+        }
+        if (url == null && dataSource == null) {
+            throw new IllegalArgumentException("url or dataSource must be set");
+        }
+        if (url != null && dataSource != null) {
+            throw new IllegalArgumentException("set url or dataSource, not both");
+        }
+        if (dataSource != null && (user != null || password != null)) {
+            throw new IllegalArgumentException("user and password go with url; a dataSource brings its own");
+        }
+        if (dataSource != null && builder.maxPoolSize != null) {
+            throw new IllegalArgumentException("maxPoolSize sizes the Locker's own pool; a dataSource sizes itself");
+        }
+        if (maxPoolSize < 1) {
+            throw new IllegalArgumentException("maxPoolSize must be at least 1: " + maxPoolSize);
+        }
+        Timeouts.check("acquireTimeout", acquireTimeout);
+        this.target = url != null ? JdbcUrls.target(url) : null;
+    }
+
+    /** The application name lock names are prefixed with; empty for bare lock names. */
+    public Optional<String> appName() {
+        return Optional.ofNullable(appName);
+    }
+
+    /** The JDBC URL of the Locker's own pool; empty when a {@link #dataSource()} is used. */
+    public Optional<String> url() {
+        return Optional.ofNullable(url);
+    }
+
+    /** The user of the Locker's own pool; empty to let the URL or driver decide. */
+    public Optional<String> user() {
+        return Optional.ofNullable(user);
+    }
+
+    /** Whether a password is set (it is never handed out). */
+    public boolean hasPassword() {
+        return password != null;
+    }
+
+    String password() {
+        return password;
+    }
+
+    /** The user's DataSource the locks borrow connections from; empty when the Locker has its own pool. */
+    public Optional<DataSource> dataSource() {
+        return Optional.ofNullable(dataSource);
+    }
+
+    /** Size of the Locker's own pool: how many locks it can hold at once. Default: 10. */
+    public int maxPoolSize() {
+        return maxPoolSize;
+    }
+
+    /** Default of {@link Lock#blocking()} for this Locker's locks. Default: true. */
+    public boolean blocking() {
+        return blocking;
+    }
+
+    /** Default of {@link Lock#acquireTimeout()} for this Locker's locks. Default: 30 s. */
+    public Duration acquireTimeout() {
+        return acquireTimeout;
+    }
+
+    /** {@code host:port} of the database, for messages; empty with a DataSource. */
+    Optional<String> target() {
+        return Optional.ofNullable(target);
+    }
+
+    /** A builder holding these settings. */
+    public JooqLocker.Builder toBuilder() {
+        JooqLocker.Builder builder = JooqLocker.builder(appName);
+        builder.url = url;
+        builder.user = user;
+        builder.password = password;
+        builder.dataSource = dataSource;
+        builder.maxPoolSize = dataSource == null ? maxPoolSize : null;
+        builder.blocking = blocking;
+        builder.acquireTimeout = acquireTimeout;
+        return builder;
+    }
+
+    @Override
+    public String toString() {
+        return "JooqLockerSettings[appName=" + (appName == null ? "none" : "\"" + dev.pals.internal.Text.shorten(appName) + "\"")
+                + (url != null ? ", url=" + JdbcUrls.redact(url) : ", dataSource=" + dataSource.getClass().getName())
+                + (user != null ? ", user=" + user : "")
+                + (password != null ? ", password=***" : "")
+                + (dataSource == null ? ", maxPoolSize=" + maxPoolSize : "")
+                + ", blocking=" + blocking
+                + ", acquireTimeout=" + Timeouts.describe(acquireTimeout) + "]";
+    }
+}

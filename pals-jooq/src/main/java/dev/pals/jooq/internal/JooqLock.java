@@ -1,0 +1,148 @@
+package dev.pals.jooq.internal;
+
+import dev.pals.AcquireFailure;
+import dev.pals.HeldLock;
+import dev.pals.Lock;
+import dev.pals.LockKey;
+import dev.pals.LockMode;
+import dev.pals.internal.Text;
+import dev.pals.internal.Timeouts;
+import java.lang.ref.Reference;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A lock handle. All state lives in {@link LockState}, which outlives the handle to release it if forgotten. */
+public final class JooqLock implements Lock {
+    private final LockState state;
+    private final boolean blocking;
+    private final Duration acquireTimeout;
+
+    public JooqLock(LockerCore core, LockKey key, LockMode mode, boolean blocking, Duration acquireTimeout) {
+        this.state = new LockState(core, key, mode);
+        this.blocking = blocking;
+        this.acquireTimeout = acquireTimeout;
+    }
+
+    @Override
+    public boolean acquire() {
+        return acquire(blocking);
+    }
+
+    @Override
+    public boolean acquire(boolean blocking) {
+        return attempt(blocking, acquireTimeout, false);
+    }
+
+    @Override
+    public boolean acquire(Duration timeout) {
+        Timeouts.check("timeout", timeout);
+        return timeout.isZero() ? attempt(false, acquireTimeout, false) : attempt(true, timeout, false);
+    }
+
+    @Override
+    public HeldLock hold() {
+        attempt(blocking, acquireTimeout, true);
+        return new Hold(this);
+    }
+
+    @Override
+    public HeldLock hold(Duration timeout) {
+        Timeouts.check("timeout", timeout);
+        if (timeout.isZero()) {
+            attempt(false, acquireTimeout, true);
+        } else {
+            attempt(true, timeout, true);
+        }
+        return new Hold(this);
+    }
+
+    private boolean attempt(boolean blocking, Duration timeout, boolean throwEveryFailure) {
+        try {
+            AcquireFailure failure = state.acquire(this, blocking, timeout);
+            if (failure == null) {
+                return true;
+            }
+            if (throwEveryFailure || failure.reason().isError()) {
+                throw failure;
+            }
+            return false;
+        } finally {
+            // The handle must stay reachable until the lock is registered for release on collection.
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    @Override
+    public boolean release() {
+        return state.release();
+    }
+
+    @Override
+    public boolean isHeld() {
+        return state.isHeld();
+    }
+
+    @Override
+    public int holdCount() {
+        return state.holdCount();
+    }
+
+    @Override
+    public String name() {
+        return state.name;
+    }
+
+    @Override
+    public LockKey key() {
+        return state.key;
+    }
+
+    @Override
+    public LockMode mode() {
+        return state.mode;
+    }
+
+    @Override
+    public boolean blocking() {
+        return blocking;
+    }
+
+    @Override
+    public Duration acquireTimeout() {
+        return acquireTimeout;
+    }
+
+    @Override
+    public String toString() {
+        return "Lock[\"" + Text.shorten(state.name) + "\", key " + state.key.displayNumber() + ", " + state.mode.label()
+                + (blocking ? ", blocking up to " + Timeouts.describe(acquireTimeout) : ", non-blocking")
+                + (isHeld() ? ", held " + holdCount() + "x" : ", not held") + "]";
+    }
+
+    /** One acquire, released once by {@link #close()}. */
+    private static final class Hold implements HeldLock {
+        private final JooqLock lock;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Hold(JooqLock lock) {
+            this.lock = lock;
+        }
+
+        @Override
+        public Lock lock() {
+            return lock;
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                lock.release();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "HeldLock[" + lock + (closed.get() ? ", closed" : "") + "]";
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.pals.jooq.internal;
+
+import dev.pals.AcquireFailure;
+import dev.pals.AcquireFailure.Reason;
+import dev.pals.LockKey;
+import dev.pals.LockMode;
+import java.lang.System.Logger.Level;
+import java.lang.ref.Cleaner;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a lock handle holds: its acquire count and the session the lock lives on. Kept apart from the
+ * handle ({@link JooqLock}) so that it can release a forgotten lock after the handle is collected: it
+ * is the handle's {@link Cleaner} action, and it must never refer back to the handle.
+ */
+final class LockState implements Runnable {
+    private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
+    private static final Cleaner CLEANER = Cleaner.create(runnable -> {
+        Thread thread = new Thread(runnable, "pals-forgotten-lock-cleaner");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    final LockerCore core;
+    final LockKey key;
+    final LockMode mode;
+    final String name;
+
+    // Guarded by this.
+    private int holds;
+    private LockSession session;
+    private boolean acquiring;
+    private Cleaner.Cleanable cleanable;
+
+    LockState(LockerCore core, LockKey key, LockMode mode) {
+        this.core = core;
+        this.key = key;
+        this.mode = mode;
+        this.name = key.displayName();
+    }
+
+    /**
+     * Acquires for {@code handle}: at once, without a round trip, if it already holds the lock;
+     * otherwise through the database.
+     *
+     * @return null if acquired, else the failure (not thrown: the caller decides)
+     */
+    AcquireFailure acquire(Object handle, boolean blocking, Duration timeout) {
+        long start = System.nanoTime();
+        synchronized (this) {
+            core.checkOpen();
+            if (acquiring) {
+                AcquireFailure failure = awaitOtherAcquire(blocking, timeout, start);
+                if (failure != null) {
+                    return failure;
+                }
+            }
+            if (holds > 0) {
+                holds++;
+                return null;
+            }
+            acquiring = true;
+        }
+        LockerCore.Outcome outcome = null;
+        try {
+            outcome = core.acquire(key, mode, blocking, timeout, start);
+        } finally {
+            synchronized (this) {
+                acquiring = false;
+                notifyAll();
+                if (outcome != null && outcome.session != null) {
+                    session = outcome.session;
+                    holds = 1;
+                    if (cleanable == null) {
+                        cleanable = CLEANER.register(handle, this);
+                    }
+                }
+            }
+        }
+        if (outcome.session != null) {
+            return null;
+        }
+        return failure(outcome.reason, start, outcome.detail, outcome.cause);
+    }
+
+    /**
+     * Another thread acquires through the same handle: a blocking acquire waits for its outcome (the
+     * handle is one owner), a non-blocking one does not.
+     */
+    private AcquireFailure awaitOtherAcquire(boolean blocking, Duration timeout, long start) {
+        if (!blocking || timeout.isZero()) {
+            return failure(Reason.NOT_AVAILABLE, start, null, null);
+        }
+        boolean forever = timeout.equals(dev.pals.Lock.WAIT_FOREVER);
+        long deadline = forever ? 0 : start + timeout.toNanos();
+        try {
+            while (acquiring) {
+                long left = forever ? 0 : deadline - System.nanoTime();
+                if (!forever && left <= 0) {
+                    return failure(Reason.TIMEOUT, start, null, null);
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, forever ? 0 : left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failure(Reason.INTERRUPTED, start, null, e);
+        }
+        core.checkOpen();
+        return null;
+    }
+
+    private AcquireFailure failure(Reason reason, long start, String detail, Throwable cause) {
+        return new AcquireFailure(name, key, mode, Duration.ofNanos(System.nanoTime() - start), reason, detail, cause);
+    }
+
+    /** Counts one acquire down; at zero, unlocks and gives the session back. */
+    boolean release() {
+        LockSession releasing;
+        synchronized (this) {
+            if (holds == 0) {
+                return false;
+            }
+            if (core.isClosed()) {
+                holds = 0;
+                session = null;
+                return false;
+            }
+            if (--holds > 0) {
+                return true;
+            }
+            releasing = session;
+            session = null;
+        }
+        return core.release(releasing, key, mode);
+    }
+
+    synchronized boolean isHeld() {
+        return holds > 0 && !core.isClosed();
+    }
+
+    synchronized int holdCount() {
+        return core.isClosed() ? 0 : holds;
+    }
+
+    /** The Cleaner action: the handle was collected; release what it still held. */
+    @Override
+    public void run() {
+        LockSession releasing;
+        int count;
+        synchronized (this) {
+            if (holds == 0) {
+                return;
+            }
+            count = holds;
+            holds = 0;
+            releasing = session;
+            session = null;
+        }
+        if (core.isClosed()) {
+            return;
+        }
+        LOG.log(Level.WARNING, "Lock \"" + dev.pals.internal.Text.shorten(name) + "\" (" + mode.label()
+                + ") was garbage collected while held (" + count + " acquire(s) not released): releasing it. "
+                + "Keep a lock handle reachable until its work is done, or use hold() with try-with-resources.");
+        core.release(releasing, key, mode);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.pals.jooq.internal;
+
+import dev.pals.AcquireFailure.Reason;
+import dev.pals.Lock;
+import dev.pals.LockKey;
+import dev.pals.LockMode;
+import dev.pals.internal.Timeouts;
+import java.lang.System.Logger.Level;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What a Locker does with the database: borrow a session and take a lock on it, release a lock and
+ * give its session back, and end everything on close. Keeps track of the sessions it gave out (never
+ * of lock handles, which must stay collectable).
+ */
+public final class LockerCore {
+    private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
+
+    private final SessionSource source;
+    private final Set<LockSession> sessions = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public LockerCore(SessionSource source) {
+        this.source = source;
+    }
+
+    public void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Locker is closed");
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Borrows a session and takes the lock on it: one try if not {@code blocking} (or the timeout is
+     * zero), otherwise a wait bounded by the server. Waiting for the session counts against
+     * {@code timeout}.
+     *
+     * @param timeout the whole budget ({@link Lock#WAIT_FOREVER} for none); for a try, the budget of
+     *     the wait for a session only
+     * @param startNanos when the caller started waiting
+     * @throws IllegalStateException if the Locker is or gets closed
+     */
+    Outcome acquire(LockKey key, LockMode mode, boolean blocking, Duration timeout, long startNanos) {
+        checkOpen();
+        boolean forever = timeout.equals(Lock.WAIT_FOREVER);
+        long budget = forever ? SessionSource.FOREVER : timeout.toNanos();
+        LockSession session;
+        try {
+            session = source.borrow(forever ? budget : Math.max(0, budget - (System.nanoTime() - startNanos)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            checkOpen();
+            return Outcome.failed(Reason.INTERRUPTED, null, e);
+        } catch (SQLException e) {
+            checkOpen();
+            return Outcome.failed(Reason.CONNECT_FAILED, "to " + source.target() + " (" + summary(e) + ")", e);
+        }
+        if (session == null) {
+            checkOpen();
+            return Outcome.failed(Reason.NO_CONNECTION, "within " + Timeouts.describe(timeout), null);
+        }
+        sessions.add(session);
+        if (closed) {
+            giveBack(session);
+            checkOpen();
+        }
+        boolean locked;
+        try {
+            if (!blocking || timeout.isZero()) {
+                locked = session.tryLock(key, mode);
+            } else {
+                long remaining = forever ? 0 : budget - (System.nanoTime() - startNanos);
+                if (!forever && remaining <= 0) {
+                    giveBack(session);
+                    return Outcome.failed(Reason.NO_CONNECTION, "within " + Timeouts.describe(timeout), null);
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    giveBack(session);
+                    return Outcome.failed(Reason.INTERRUPTED, null, null);
+                }
+                session.lock(key, mode, forever ? 0 : Timeouts.lockTimeoutMillis(Duration.ofNanos(remaining)));
+                locked = true;
+            }
+        } catch (SQLException e) {
+            giveBack(session);
+            checkOpen();
+            Reason reason = SqlStates.reasonOf(e);
+            String detail = reason == Reason.CONNECTION_LOST ? "to " + source.target()
+                    : reason == Reason.SERVER_ERROR ? "(SQLSTATE " + e.getSQLState() + ": " + summary(e) + ")"
+                    : null;
+            return Outcome.failed(reason, detail, e);
+        }
+        if (!locked) {
+            giveBack(session);
+            return Outcome.failed(Reason.NOT_AVAILABLE, null, null);
+        }
+        if (closed) {
+            // close() ended this session (and the lock with it) while the lock was being taken.
+            giveBack(session);
+            checkOpen();
+        }
+        return Outcome.acquired(session);
+    }
+
+    /**
+     * Unlocks {@code key} on {@code session} and gives the session back.
+     *
+     * @return whether the lock was held until now: false if the Locker was closed (which released
+     *     it) or the session was lost
+     */
+    boolean release(LockSession session, LockKey key, LockMode mode) {
+        if (closed) {
+            return false;
+        }
+        try {
+            return session.unlock(key, mode);
+        } catch (SQLException e) {
+            boolean lost = SqlStates.isConnectionLost(e);
+            LOG.log(Level.WARNING, lost
+                    ? "releasing a lock failed: its database connection is gone, and the lock with it"
+                    : "releasing a lock failed; its session is reset or discarded, which releases it", e);
+            return !lost;
+        } finally {
+            giveBack(session);
+        }
+    }
+
+    private void giveBack(LockSession session) {
+        sessions.remove(session);
+        session.giveBack();
+    }
+
+    /** Ends every session: waits in flight are cancelled, held locks released, the pool closed. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (LockSession session : sessions) {
+            session.cancel();
+        }
+        for (LockSession session : sessions) {
+            giveBack(session);
+        }
+        source.close();
+    }
+
+    /** Where the locks live, for messages: host and port, never credentials. */
+    public String target() {
+        return source.target();
+    }
+
+    /** The first sentence of an exception's message, short enough for another message. */
+    private static String summary(Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        int end = message.indexOf(". ");
+        if (end > 0) {
+            message = message.substring(0, end);
+        }
+        message = message.strip();
+        return message.length() > 160 ? message.substring(0, 160) + "…" : message;
+    }
+
+    /** The result of {@link #acquire}: a session that now holds the lock, or why not. */
+    static final class Outcome {
+        final LockSession session;
+        final Reason reason;
+        final String detail;
+        final Throwable cause;
+
+        private Outcome(LockSession session, Reason reason, String detail, Throwable cause) {
+            this.session = session;
+            this.reason = reason;
+            this.detail = detail;
+            this.cause = cause;
+        }
+
+        static Outcome acquired(LockSession session) {
+            return new Outcome(session, null, null, null);
+        }
+
+        static Outcome failed(Reason reason, String detail, Throwable cause) {
+            return new Outcome(null, reason, detail, cause);
+        }
+    }
+}

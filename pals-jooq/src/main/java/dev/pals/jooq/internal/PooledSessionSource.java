@@ -1,0 +1,136 @@
+package dev.pals.jooq.internal;
+
+import io.agroal.api.AgroalDataSource;
+import io.agroal.api.AgroalDataSourceListener;
+import io.agroal.api.AgroalPoolInterceptor;
+import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
+import io.agroal.api.exceptionsorter.PostgreSQLExceptionSorter;
+import io.agroal.api.security.NamePrincipal;
+import io.agroal.api.security.SimplePassword;
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Locker's own Agroal pool, in autocommit mode, gated by a fair semaphore of its size so that
+ * waiting for a connection has a per-call timeout (Agroal's {@code getConnection()} has none).
+ *
+ * <p>Its return interceptor runs {@code pg_advisory_unlock_all()} on every connection coming back,
+ * unless the session returning it is known to hold nothing; it never throws (Agroal would leak the
+ * connection), and a connection whose reset fails is destroyed rather than pooled again. So no idle
+ * pooled connection ever holds a lock.
+ */
+public final class PooledSessionSource implements SessionSource {
+    private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
+    /** Set while a session known to hold nothing goes back, so the interceptor skips the reset. */
+    private static final ThreadLocal<Boolean> RETURNING_CLEAN = new ThreadLocal<>();
+
+    private final AgroalDataSource pool;
+    private final Semaphore permits;
+    private final String target;
+
+    public PooledSessionSource(String url, String user, String password, int maxSize, String applicationName,
+            String target) {
+        this.target = target;
+        this.permits = new Semaphore(maxSize, true);
+        AgroalDataSourceConfigurationSupplier configuration = new AgroalDataSourceConfigurationSupplier()
+                .metricsEnabled(false)
+                .connectionPoolConfiguration(pool -> pool
+                        .initialSize(0)
+                        .minSize(0)
+                        .maxSize(maxSize)
+                        .exceptionSorter(new PostgreSQLExceptionSorter())
+                        .addInterceptor(new ResetInterceptor())
+                        .connectionFactoryConfiguration(factory -> {
+                            factory.jdbcUrl(url)
+                                    .connectionProviderClass(org.postgresql.Driver.class)
+                                    .autoCommit(true)
+                                    .jdbcProperty("ApplicationName", applicationName);
+                            if (user != null) {
+                                factory.principal(new NamePrincipal(user));
+                            }
+                            if (password != null) {
+                                factory.credential(new SimplePassword(password));
+                            }
+                            return factory;
+                        }));
+        this.pool = new io.agroal.pool.DataSource(configuration.get(), new WarningLog());
+    }
+
+    @Override
+    public LockSession borrow(long timeoutNanos) throws SQLException, InterruptedException {
+        if (timeoutNanos == FOREVER) {
+            permits.acquire();
+        } else if (!permits.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+            return null;
+        }
+        try {
+            return new LockSession(pool.getConnection(), this, false);
+        } catch (SQLException | RuntimeException | Error e) {
+            permits.release();
+            throw e;
+        }
+    }
+
+    @Override
+    public void giveBack(LockSession session) {
+        boolean clean = session.isClean();
+        if (clean) {
+            RETURNING_CLEAN.set(Boolean.TRUE);
+        }
+        try {
+            session.connection().close();
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "returning a connection to the PALs pool failed", e);
+        } finally {
+            if (clean) {
+                RETURNING_CLEAN.remove();
+            }
+            permits.release();
+        }
+    }
+
+    @Override
+    public String target() {
+        return target;
+    }
+
+    /** Closes the pool: every connection, and so every session and lock on it, ends. */
+    @Override
+    public void close() {
+        pool.close();
+        // Wake whoever waits for a permit: they find the locker closed.
+        permits.release(Integer.MAX_VALUE / 2);
+    }
+
+    /** Resets connections coming back to the pool; see the class comment. */
+    static final class ResetInterceptor implements AgroalPoolInterceptor {
+        @Override
+        public void onConnectionReturn(Connection connection) {
+            if (RETURNING_CLEAN.get() != null) {
+                return;
+            }
+            try {
+                Connections.unlockAll(connection);
+            } catch (SQLException | RuntimeException e) {
+                LOG.log(Level.WARNING, "resetting a returned connection failed; destroying it", e);
+                Connections.destroy(connection);
+            }
+        }
+    }
+
+    /** Agroal reports problems to listeners only; route its warnings to the log. */
+    private static final class WarningLog implements AgroalDataSourceListener {
+        @Override
+        public void onWarning(String message) {
+            LOG.log(Level.WARNING, "Agroal: " + message);
+        }
+
+        @Override
+        public void onWarning(Throwable throwable) {
+            LOG.log(Level.WARNING, "Agroal: " + throwable, throwable);
+        }
+    }
+}

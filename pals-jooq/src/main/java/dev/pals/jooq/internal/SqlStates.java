@@ -1,0 +1,49 @@
+package dev.pals.jooq.internal;
+
+import dev.pals.AcquireFailure.Reason;
+import java.sql.SQLException;
+
+/** What a failed statement means, read from its SQLSTATE (never from message text, which is translated). */
+final class SqlStates {
+    /** lock_not_available: {@code lock_timeout} passed. */
+    static final String LOCK_NOT_AVAILABLE = "55P03";
+    /** query_canceled: {@code statement_timeout}, or a cancel request. */
+    static final String QUERY_CANCELED = "57014";
+    static final String DEADLOCK_DETECTED = "40P01";
+
+    private SqlStates() {
+    }
+
+    /** Why an acquire statement failed. */
+    static Reason reasonOf(SQLException e) {
+        String state = e.getSQLState();
+        if (state == null) {
+            return Reason.SERVER_ERROR;
+        }
+        switch (state) {
+            case LOCK_NOT_AVAILABLE:
+            case QUERY_CANCELED:
+                return Reason.TIMEOUT;
+            case DEADLOCK_DETECTED:
+                return Reason.DEADLOCK;
+            default:
+                return isConnectionLost(e) ? Reason.CONNECTION_LOST : Reason.SERVER_ERROR;
+        }
+    }
+
+    /** Whether the session behind the connection is gone (class 08, or the server shutting it down: 57P0x). */
+    static boolean isConnectionLost(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+    }
+
+    /**
+     * Whether a failed lock statement is known to have taken no lock: a lock timeout or a deadlock
+     * only ever ends a wait. A cancel (57014) may land just after the lock was granted, and a session
+     * lock outlives the failed statement, so that one is not.
+     */
+    static boolean tookNothing(SQLException e) {
+        String state = e.getSQLState();
+        return LOCK_NOT_AVAILABLE.equals(state) || DEADLOCK_DETECTED.equals(state);
+    }
+}

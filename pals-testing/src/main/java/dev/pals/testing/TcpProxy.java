@@ -1,0 +1,136 @@
+package dev.pals.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A TCP proxy between a client and PostgreSQL that counts protocol round trips: every time the client
+ * starts sending after the server last spoke (or at the start) is one flight, whatever the statement.
+ * It sees what {@code pg_stat_statements} does not (such as the empty query of {@code isValid()}).
+ */
+public final class TcpProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final String targetHost;
+    private final int targetPort;
+    private final AtomicLong roundTrips = new AtomicLong();
+    private final AtomicLong connections = new AtomicLong();
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    private TcpProxy(String targetHost, int targetPort) throws IOException {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::acceptLoop, "tcp-proxy-accept-" + server.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** A proxy on a free loopback port, forwarding to {@code targetHost:targetPort}. */
+    public static TcpProxy start(String targetHost, int targetPort) {
+        try {
+            return new TcpProxy(targetHost, targetPort);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open a proxy port", e);
+        }
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** Client-to-server flights since the start or the last {@link #resetCounts()}. */
+    public long roundTrips() {
+        return roundTrips.get();
+    }
+
+    /** Connections accepted since the start or the last {@link #resetCounts()}. */
+    public long connections() {
+        return connections.get();
+    }
+
+    public void resetCounts() {
+        roundTrips.set(0);
+        connections.set(0);
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket client = server.accept();
+                Socket upstream = new Socket(targetHost, targetPort);
+                client.setTcpNoDelay(true);
+                upstream.setTcpNoDelay(true);
+                sockets.add(client);
+                sockets.add(upstream);
+                connections.incrementAndGet();
+                Flights flights = new Flights();
+                pump(client, upstream, flights, true);
+                pump(upstream, client, flights, false);
+            } catch (IOException e) {
+                if (!closed) {
+                    System.err.println("tcp proxy: " + e);
+                }
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to, Flights flights, boolean fromClient) {
+        Thread thread = new Thread(() -> {
+            byte[] buffer = new byte[64 * 1024];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    if (fromClient) {
+                        if (flights.serverSpokeLast) {
+                            roundTrips.incrementAndGet();
+                        }
+                        flights.serverSpokeLast = false;
+                    } else {
+                        flights.serverSpokeLast = true;
+                    }
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException ignored) {
+                // one side went away: close both
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }, "tcp-proxy-pump");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        sockets.forEach(TcpProxy::closeQuietly);
+    }
+
+    /** Per connection: who spoke last. The client's first bytes count as a flight too. */
+    private static final class Flights {
+        volatile boolean serverSpokeLast = true;
+    }
+}
