@@ -37,7 +37,7 @@ public final class JooqLocker implements Locker {
     private JooqLocker(JooqLockerSettings settings) {
         this.settings = settings;
         this.core = new LockerCore(settings.dataSource().isPresent()
-                ? new DataSourceSessionSource(settings.dataSource().get())
+                ? new DataSourceSessionSource(settings.dataSource().get(), settings.maxPoolSize())
                 : new PooledSessionSource(settings.url().orElseThrow(), settings.user().orElse(null),
                         settings.password(), settings.maxPoolSize(), applicationName(settings.appName()),
                         settings.target().orElseThrow()));
@@ -150,7 +150,11 @@ public final class JooqLocker implements Locker {
             return this;
         }
 
-        /** How many connections (so, held locks) the Locker's own pool has at most. Default: 10. */
+        /**
+         * How many connections, so held locks, the Locker's own pool has at most. Default: 10. With a
+         * {@link #dataSource}: how many of its connections the Locker takes at once, waiting for a
+         * place within the acquire timeout (default: no limit of its own).
+         */
         public Builder maxPoolSize(int maxPoolSize) {
             this.maxPoolSize = maxPoolSize;
             return this;

@@ -31,7 +31,8 @@ public final class JooqLockerSettings {
         this.user = builder.user;
         this.password = builder.password;
         this.dataSource = builder.dataSource;
-        this.maxPoolSize = builder.maxPoolSize == null ? DEFAULT_MAX_POOL_SIZE : builder.maxPoolSize;
+        this.maxPoolSize = builder.maxPoolSize != null ? builder.maxPoolSize
+                : builder.dataSource != null ? 0 : DEFAULT_MAX_POOL_SIZE;
         this.blocking = builder.blocking;
         this.acquireTimeout = builder.acquireTimeout;
         if (appName != null) {
@@ -46,10 +47,7 @@ public final class JooqLockerSettings {
         if (dataSource != null && (user != null || password != null)) {
             throw new IllegalArgumentException("user and password go with url; a dataSource brings its own");
         }
-        if (dataSource != null && builder.maxPoolSize != null) {
-            throw new IllegalArgumentException("maxPoolSize sizes the Locker's own pool; a dataSource sizes itself");
-        }
-        if (maxPoolSize < 1) {
+        if (builder.maxPoolSize != null && maxPoolSize < 1) {
             throw new IllegalArgumentException("maxPoolSize must be at least 1: " + maxPoolSize);
         }
         Timeouts.check("acquireTimeout", acquireTimeout);
@@ -85,7 +83,11 @@ public final class JooqLockerSettings {
         return Optional.ofNullable(dataSource);
     }
 
-    /** Size of the Locker's own pool: how many locks it can hold at once. Default: 10. */
+    /**
+     * How many connections, so held locks, the Locker uses at most: the size of its own pool (default
+     * 10), or how many connections it takes from a {@link #dataSource()} at once (default 0: no limit
+     * of its own, the DataSource's limits and timeouts apply).
+     */
     public int maxPoolSize() {
         return maxPoolSize;
     }
@@ -112,7 +114,7 @@ public final class JooqLockerSettings {
         builder.user = user;
         builder.password = password;
         builder.dataSource = dataSource;
-        builder.maxPoolSize = dataSource == null ? maxPoolSize : null;
+        builder.maxPoolSize = maxPoolSize == 0 ? null : maxPoolSize;
         builder.blocking = blocking;
         builder.acquireTimeout = acquireTimeout;
         return builder;
@@ -124,7 +126,7 @@ public final class JooqLockerSettings {
                 + (url != null ? ", url=" + JdbcUrls.redact(url) : ", dataSource=" + dataSource.getClass().getName())
                 + (user != null ? ", user=" + user : "")
                 + (password != null ? ", password=***" : "")
-                + (dataSource == null ? ", maxPoolSize=" + maxPoolSize : "")
+                + ", maxPoolSize=" + (maxPoolSize == 0 ? "unlimited" : maxPoolSize)
                 + ", blocking=" + blocking
                 + ", acquireTimeout=" + Timeouts.describe(acquireTimeout) + "]";
     }

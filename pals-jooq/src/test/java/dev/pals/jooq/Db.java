@@ -12,29 +12,46 @@ import java.util.List;
 import java.util.UUID;
 
 /** The test database, and what the server itself says about locks and sessions. */
-final class Db {
+public final class Db {
     static final TestDatabase DB = TestDatabase.get();
 
     private Db() {
     }
 
+    public static String url() {
+        return DB.url();
+    }
+
+    public static String user() {
+        return DB.user();
+    }
+
+    public static String password() {
+        return DB.password();
+    }
+
+    /** {@code host:port} of the test database. */
+    public static String target() {
+        return DB.host() + ":" + DB.port();
+    }
+
     /** A builder on the test database. */
-    static JooqLocker.Builder locker(String app) {
+    public static JooqLocker.Builder locker(String app) {
         return JooqLocker.builder(app).url(DB.url()).user(DB.user()).password(DB.password());
     }
 
     /** An application name no other test uses, so that tests cannot see each other's locks. */
-    static String uniqueApp(String prefix) {
+    public static String uniqueApp(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** Backend pids that hold {@code key} (granted), in any mode. */
-    static List<Integer> holders(LockKey key) {
+    public static List<Integer> holders(LockKey key) {
         return pids(key, true);
     }
 
     /** Backend pids that wait for {@code key}. */
-    static List<Integer> waiters(LockKey key) {
+    public static List<Integer> waiters(LockKey key) {
         return pids(key, false);
     }
 
@@ -59,17 +76,17 @@ final class Db {
     }
 
     /** {@code pg_stat_activity.wait_event} of a backend, or null. */
-    static String waitEvent(int pid) {
+    public static String waitEvent(int pid) {
         return queryString("select wait_event from pg_stat_activity where pid = " + pid);
     }
 
     /** When a backend last changed state (ran a statement): {@code pg_stat_activity.state_change}. */
-    static String stateChange(int pid) {
+    public static String stateChange(int pid) {
         return queryString("select state_change::text from pg_stat_activity where pid = " + pid);
     }
 
     /** Backends with this {@code application_name}. */
-    static int backends(String applicationName) {
+    public static int backends(String applicationName) {
         try (Connection connection = DB.connect();
                 PreparedStatement statement = connection.prepareStatement(
                         "select count(*) from pg_stat_activity where application_name = ?")) {
@@ -84,11 +101,11 @@ final class Db {
     }
 
     /** Ends a backend as an admin would. */
-    static void terminate(int pid) {
+    public static void terminate(int pid) {
         queryString("select pg_terminate_backend(" + pid + ")::text");
     }
 
-    static String queryString(String sql) {
+    public static String queryString(String sql) {
         try (Connection connection = DB.connect(); Statement statement = connection.createStatement();
                 ResultSet rs = statement.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
@@ -98,7 +115,7 @@ final class Db {
     }
 
     /** Whether another session can take {@code key} exclusively right now (and lets it go again). */
-    static boolean freeElsewhere(LockKey key) {
+    public static boolean freeElsewhere(LockKey key) {
         String fn = key.isPair() ? "pg_try_advisory_lock(?, ?)" : "pg_try_advisory_lock(?)";
         String unlock = key.isPair() ? "pg_advisory_unlock(?, ?)" : "pg_advisory_unlock(?)";
         try (Connection connection = DB.connect();

@@ -13,23 +13,36 @@ import javax.sql.DataSource;
  * transaction-locally, so there is nothing to restore. A connection whose clean-up fails is closed
  * physically.
  *
- * <p>There is no gate: waiting for a connection is the DataSource's own business, and the time it
- * takes counts against the acquire timeout.
+ * <p>With a size, a {@link ConnectionGate} lets at most that many sessions out at once, and waiting for
+ * a place counts against the acquire timeout. Without one, waiting for a connection is the
+ * DataSource's own business (its own timeout applies), and the time it takes still counts.
  */
 public final class DataSourceSessionSource implements SessionSource {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
 
     private final DataSource dataSource;
     private final String target;
+    private final ConnectionGate gate;
 
-    public DataSourceSessionSource(DataSource dataSource) {
+    /** @param maxSessions at most this many connections out at once, or 0 for no limit of our own */
+    public DataSourceSessionSource(DataSource dataSource, int maxSessions) {
         this.dataSource = dataSource;
+        this.gate = maxSessions > 0 ? new ConnectionGate(maxSessions) : null;
         this.target = "the given DataSource (" + dataSource.getClass().getName() + ")";
     }
 
     @Override
-    public LockSession borrow(long timeoutNanos) throws SQLException {
-        Connection connection = dataSource.getConnection();
+    public LockSession borrow(long timeoutNanos) throws SQLException, InterruptedException {
+        if (gate != null && !gate.enter(timeoutNanos)) {
+            return null;
+        }
+        Connection connection;
+        try {
+            connection = dataSource.getConnection();
+        } catch (SQLException | RuntimeException | Error e) {
+            leaveGate();
+            throw e;
+        }
         try {
             boolean autoCommitWasOff = !connection.getAutoCommit();
             if (autoCommitWasOff) {
@@ -41,7 +54,14 @@ public final class DataSourceSessionSource implements SessionSource {
         } catch (SQLException | RuntimeException e) {
             Connections.destroy(connection);
             closeQuietly(connection);
+            leaveGate();
             throw e;
+        }
+    }
+
+    private void leaveGate() {
+        if (gate != null) {
+            gate.leave();
         }
     }
 
@@ -60,6 +80,7 @@ public final class DataSourceSessionSource implements SessionSource {
             Connections.destroy(connection);
         }
         closeQuietly(connection);
+        leaveGate();
     }
 
     private static void closeQuietly(Connection connection) {
@@ -75,8 +96,11 @@ public final class DataSourceSessionSource implements SessionSource {
         return target;
     }
 
-    /** Nothing of its own to close: the DataSource belongs to the user. */
+    /** The DataSource belongs to the user: nothing to close but the gate to open. */
     @Override
     public void close() {
+        if (gate != null) {
+            gate.openAll();
+        }
     }
 }

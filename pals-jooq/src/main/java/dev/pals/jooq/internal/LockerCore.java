@@ -60,6 +60,13 @@ public final class LockerCore {
             return Outcome.failed(Reason.INTERRUPTED, null, e);
         } catch (SQLException e) {
             checkOpen();
+            if (Thread.currentThread().isInterrupted()) {
+                return Outcome.failed(Reason.INTERRUPTED, null, e);
+            }
+            if (!SqlStates.fromServerOrDriver(e)) {
+                // A pool's own refusal, such as its acquisition timeout: no connection in time.
+                return Outcome.failed(Reason.NO_CONNECTION, "from " + source.target() + " (" + summary(e) + ")", e);
+            }
             return Outcome.failed(Reason.CONNECT_FAILED, "to " + source.target() + " (" + summary(e) + ")", e);
         }
         if (session == null) {

@@ -10,12 +10,10 @@ import io.agroal.api.security.SimplePassword;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The Locker's own Agroal pool, in autocommit mode, gated by a fair semaphore of its size so that
- * waiting for a connection has a per-call timeout (Agroal's {@code getConnection()} has none).
+ * The Locker's own Agroal pool, in autocommit mode, behind a {@link ConnectionGate} of its size so
+ * that waiting for a connection has a per-call timeout (Agroal's {@code getConnection()} has none).
  *
  * <p>Its return interceptor runs {@code pg_advisory_unlock_all()} on every connection coming back,
  * unless the session returning it is known to hold nothing; it never throws (Agroal would leak the
@@ -28,13 +26,13 @@ public final class PooledSessionSource implements SessionSource {
     private static final ThreadLocal<Boolean> RETURNING_CLEAN = new ThreadLocal<>();
 
     private final AgroalDataSource pool;
-    private final Semaphore permits;
+    private final ConnectionGate gate;
     private final String target;
 
     public PooledSessionSource(String url, String user, String password, int maxSize, String applicationName,
             String target) {
         this.target = target;
-        this.permits = new Semaphore(maxSize, true);
+        this.gate = new ConnectionGate(maxSize);
         AgroalDataSourceConfigurationSupplier configuration = new AgroalDataSourceConfigurationSupplier()
                 .metricsEnabled(false)
                 .connectionPoolConfiguration(pool -> pool
@@ -61,15 +59,13 @@ public final class PooledSessionSource implements SessionSource {
 
     @Override
     public LockSession borrow(long timeoutNanos) throws SQLException, InterruptedException {
-        if (timeoutNanos == FOREVER) {
-            permits.acquire();
-        } else if (!permits.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+        if (!gate.enter(timeoutNanos)) {
             return null;
         }
         try {
             return new LockSession(pool.getConnection(), this, false);
         } catch (SQLException | RuntimeException | Error e) {
-            permits.release();
+            gate.leave();
             throw e;
         }
     }
@@ -88,7 +84,7 @@ public final class PooledSessionSource implements SessionSource {
             if (clean) {
                 RETURNING_CLEAN.remove();
             }
-            permits.release();
+            gate.leave();
         }
     }
 
@@ -101,8 +97,7 @@ public final class PooledSessionSource implements SessionSource {
     @Override
     public void close() {
         pool.close();
-        // Wake whoever waits for a permit: they find the locker closed.
-        permits.release(Integer.MAX_VALUE / 2);
+        gate.openAll();
     }
 
     /** Resets connections coming back to the pool; see the class comment. */

@@ -38,6 +38,19 @@ final class SqlStates {
     }
 
     /**
+     * Whether a failed borrow came from the server or the driver (they always give a SQLSTATE, such as
+     * 08001 or 28P01) rather than from a pool's own refusal (Agroal's acquisition timeout has none).
+     */
+    static boolean fromServerOrDriver(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException && ((SQLException) t).getSQLState() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Whether a failed lock statement is known to have taken no lock: a lock timeout or a deadlock
      * only ever ends a wait. A cancel (57014) may land just after the lock was granted, and a session
      * lock outlives the failed statement, so that one is not.

@@ -1,0 +1,123 @@
+package dev.pals.jooq.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pals.LockKey;
+import dev.pals.LockMode;
+import dev.pals.jooq.Db;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The dedicated pool's return interceptor: nothing comes back into the pool holding a lock. */
+@Timeout(60)
+class ResetHookTest {
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    private PooledSessionSource pool;
+    private final LockKey key = LockKey.named("reset-hook", UUID.randomUUID().toString());
+    private final LockKey other = LockKey.named("reset-hook", UUID.randomUUID().toString());
+
+    @BeforeEach
+    void onePooledConnection() {
+        pool = new PooledSessionSource(Db.url(), Db.user(), Db.password(), 1, "pals-reset-test", Db.target());
+    }
+
+    @AfterEach
+    void closePool() {
+        pool.close();
+    }
+
+    @Test
+    void aConnectionReturnedWhileHoldingLocksComesBackClean() throws Exception {
+        LockSession session = pool.borrow(SECOND);
+        int pid = backendPid(session.connection());
+        session.lock(key, LockMode.EXCLUSIVE, 0);
+        session.tryLock(other, LockMode.SHARED);
+        assertThat(session.isClean()).isFalse();
+        session.giveBack();
+
+        LockSession again = pool.borrow(SECOND);
+        assertThat(backendPid(again.connection())).as("the same pooled connection").isEqualTo(pid);
+        assertThat(Db.holders(key)).isEmpty();
+        assertThat(Db.holders(other)).isEmpty();
+        assertThat(Db.freeElsewhere(key)).isTrue();
+        again.giveBack();
+    }
+
+    @Test
+    void aCleanSessionGoesBackWithoutAReset() throws Exception {
+        LockSession session = pool.borrow(SECOND);
+        assertThat(session.tryLock(key, LockMode.EXCLUSIVE)).isTrue();
+        assertThat(session.unlock(key, LockMode.EXCLUSIVE)).isTrue();
+        assertThat(session.isClean()).isTrue();
+        // Take a lock behind the session's back: a clean return trusts the session's bookkeeping, so it
+        // survives the return, which shows that no reset ran.
+        try (Statement statement = session.connection().createStatement()) {
+            statement.execute("select pg_advisory_lock(" + other.value() + ")");
+        }
+        session.giveBack();
+        assertThat(Db.holders(other)).hasSize(1);
+        LockSession again = pool.borrow(SECOND);
+        Connections.unlockAll(again.connection());
+        again.giveBack();
+        assertThat(Db.holders(other)).isEmpty();
+    }
+
+    @Test
+    void aConnectionWhoseResetFailsIsDestroyedNotPooledAgain() throws Exception {
+        LockSession session = pool.borrow(SECOND);
+        int pid = backendPid(session.connection());
+        session.lock(key, LockMode.EXCLUSIVE, 0);
+        Db.terminate(pid);
+        session.giveBack(); // pg_advisory_unlock_all() fails on the dead session: destroyed, not leaked
+
+        LockSession fresh = pool.borrow(SECOND);
+        assertThat(fresh).as("the pool's only permit came back").isNotNull();
+        assertThat(backendPid(fresh.connection())).isNotEqualTo(pid);
+        assertThat(fresh.tryLock(key, LockMode.EXCLUSIVE)).isTrue();
+        assertThat(fresh.unlock(key, LockMode.EXCLUSIVE)).isTrue();
+        fresh.giveBack();
+    }
+
+    @Test
+    void aPhysicallyClosedConnectionIsDroppedFromThePool() throws Exception {
+        LockSession session = pool.borrow(SECOND);
+        int pid = backendPid(session.connection());
+        session.lock(key, LockMode.EXCLUSIVE, 0);
+        session.connection().unwrap(Connection.class).close();
+        session.giveBack();
+
+        LockSession fresh = pool.borrow(SECOND);
+        assertThat(fresh).isNotNull();
+        assertThat(backendPid(fresh.connection())).isNotEqualTo(pid);
+        fresh.giveBack();
+        assertThat(Db.freeElsewhere(key)).isTrue();
+    }
+
+    @Test
+    void theGateRefusesABorrowBeyondThePoolSizeInTime() throws Exception {
+        LockSession session = pool.borrow(SECOND);
+        long start = System.nanoTime();
+        assertThat(pool.borrow(TimeUnit.MILLISECONDS.toNanos(100))).isNull();
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+        session.giveBack();
+        LockSession next = pool.borrow(SECOND);
+        assertThat(next).isNotNull();
+        next.giveBack();
+    }
+
+    static int backendPid(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("select pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
