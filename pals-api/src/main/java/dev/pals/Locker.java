@@ -68,6 +68,9 @@ public interface Locker extends AutoCloseable {
      */
     Lock lock(LockKey key, LockOptions options);
 
+    /** How many locks this Locker holds and how its connections are used, right now. */
+    LockerStats stats();
+
     /** A shared (read) and an exclusive (write) handle on {@code name}. */
     default ReadWriteLock readWriteLock(String name) {
         return new ReadWriteLock(lock(name, LockMode.SHARED), lock(name, LockMode.EXCLUSIVE));

@@ -2,8 +2,10 @@ package dev.pals.jooq;
 
 import dev.pals.Lock;
 import dev.pals.LockKey;
+import dev.pals.LockListener;
 import dev.pals.LockOptions;
 import dev.pals.Locker;
+import dev.pals.LockerStats;
 import dev.pals.jooq.internal.DataSourceSessionSource;
 import dev.pals.jooq.internal.JooqLock;
 import dev.pals.jooq.internal.LockerCore;
@@ -36,11 +38,12 @@ public final class JooqLocker implements Locker {
 
     private JooqLocker(JooqLockerSettings settings) {
         this.settings = settings;
+        LockListener listener = LockListener.composite(settings.listener());
         this.core = new LockerCore(settings.dataSource().isPresent()
-                ? new DataSourceSessionSource(settings.dataSource().get(), settings.maxPoolSize())
+                ? new DataSourceSessionSource(settings.dataSource().get(), settings.maxPoolSize(), listener)
                 : new PooledSessionSource(settings.url().orElseThrow(), settings.user().orElse(null),
                         settings.password(), settings.maxPoolSize(), applicationName(settings.appName()),
-                        settings.target().orElseThrow()));
+                        settings.target().orElseThrow(), listener), listener);
     }
 
     /**
@@ -95,6 +98,11 @@ public final class JooqLocker implements Locker {
     }
 
     @Override
+    public LockerStats stats() {
+        return core.stats();
+    }
+
+    @Override
     public void close() {
         core.close();
     }
@@ -116,6 +124,7 @@ public final class JooqLocker implements Locker {
         String password;
         DataSource dataSource;
         Integer maxPoolSize;
+        LockListener listener = LockListener.NONE;
         boolean blocking = Locker.DEFAULT_BLOCKING;
         Duration acquireTimeout = Locker.DEFAULT_ACQUIRE_TIMEOUT;
 
@@ -173,6 +182,15 @@ public final class JooqLocker implements Locker {
          */
         public Builder acquireTimeout(Duration acquireTimeout) {
             this.acquireTimeout = acquireTimeout;
+            return this;
+        }
+
+        /**
+         * Who hears what the Locker does (metrics, tracing); see {@link LockListener}. Combine several with
+         * {@link LockListener#composite}. Default: {@link LockListener#NONE}.
+         */
+        public Builder listener(LockListener listener) {
+            this.listener = listener;
             return this;
         }
 

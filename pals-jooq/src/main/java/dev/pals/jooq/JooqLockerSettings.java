@@ -1,6 +1,7 @@
 package dev.pals.jooq;
 
 import dev.pals.Lock;
+import dev.pals.LockListener;
 import dev.pals.internal.Timeouts;
 import dev.pals.jooq.internal.JdbcUrls;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class JooqLockerSettings {
     private final int maxPoolSize;
     private final boolean blocking;
     private final Duration acquireTimeout;
+    private final LockListener listener;
     private final String target;
 
     JooqLockerSettings(JooqLocker.Builder builder) {
@@ -35,6 +37,10 @@ public final class JooqLockerSettings {
                 : builder.dataSource != null ? 0 : DEFAULT_MAX_POOL_SIZE;
         this.blocking = builder.blocking;
         this.acquireTimeout = builder.acquireTimeout;
+        this.listener = builder.listener;
+        if (listener == null) {
+            throw new IllegalArgumentException("listener must not be null (LockListener.NONE hears nothing)");
+        }
         if (appName != null) {
             dev.pals.internal.Text.utf8(appName, "appName");
         }
@@ -102,6 +108,11 @@ public final class JooqLockerSettings {
         return acquireTimeout;
     }
 
+    /** Who hears what the Locker does. Default: {@link LockListener#NONE}. */
+    public LockListener listener() {
+        return listener;
+    }
+
     /** {@code host:port} of the database, for messages; empty with a DataSource. */
     Optional<String> target() {
         return Optional.ofNullable(target);
@@ -117,6 +128,7 @@ public final class JooqLockerSettings {
         builder.maxPoolSize = maxPoolSize == 0 ? null : maxPoolSize;
         builder.blocking = blocking;
         builder.acquireTimeout = acquireTimeout;
+        builder.listener = listener;
         return builder;
     }
 

@@ -10,9 +10,20 @@ import java.util.concurrent.TimeUnit;
  */
 final class ConnectionGate {
     private final Semaphore permits;
+    private final int size;
 
     ConnectionGate(int size) {
         this.permits = new Semaphore(size, true);
+        this.size = size;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** Borrowers waiting for a place (an estimate, as {@link Semaphore#getQueueLength()}). */
+    int waiting() {
+        return permits.getQueueLength();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.pals.jooq.internal;
 
+import dev.pals.LockListener;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -23,10 +24,12 @@ public final class DataSourceSessionSource implements SessionSource {
     private final DataSource dataSource;
     private final String target;
     private final ConnectionGate gate;
+    private final LockListener listener;
 
     /** @param maxSessions at most this many connections out at once, or 0 for no limit of our own */
-    public DataSourceSessionSource(DataSource dataSource, int maxSessions) {
+    public DataSourceSessionSource(DataSource dataSource, int maxSessions, LockListener listener) {
         this.dataSource = dataSource;
+        this.listener = listener;
         this.gate = maxSessions > 0 ? new ConnectionGate(maxSessions) : null;
         this.target = "the given DataSource (" + dataSource.getClass().getName() + ")";
     }
@@ -68,8 +71,10 @@ public final class DataSourceSessionSource implements SessionSource {
     @Override
     public void giveBack(LockSession session) {
         Connection connection = session.connection();
+        boolean reset = !session.isClean();
+        boolean destroyed = false;
         try {
-            if (!session.isClean()) {
+            if (reset) {
                 Connections.unlockAll(connection);
             }
             if (session.autoCommitWasOff()) {
@@ -78,9 +83,13 @@ public final class DataSourceSessionSource implements SessionSource {
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "cleaning up a connection of the given DataSource failed; closing it physically", e);
             Connections.destroy(connection);
+            destroyed = true;
         }
         closeQuietly(connection);
         leaveGate();
+        if (reset || destroyed) {
+            listener.connectionReset(destroyed);
+        }
     }
 
     private static void closeQuietly(Connection connection) {
@@ -89,6 +98,16 @@ public final class DataSourceSessionSource implements SessionSource {
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "returning a connection to the given DataSource failed", e);
         }
+    }
+
+    @Override
+    public int maxSessions() {
+        return gate == null ? 0 : gate.size();
+    }
+
+    @Override
+    public int waitingForSession() {
+        return gate == null ? 0 : gate.waiting();
     }
 
     @Override

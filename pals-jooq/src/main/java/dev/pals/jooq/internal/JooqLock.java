@@ -58,12 +58,14 @@ public final class JooqLock implements Lock {
 
     private boolean attempt(boolean blocking, Duration timeout, boolean throwEveryFailure) {
         try {
-            AcquireFailure failure = state.acquire(this, blocking, timeout);
+            LockerCore.Outcome failure = state.acquire(this, blocking, timeout);
             if (failure == null) {
                 return true;
             }
-            if (throwEveryFailure || failure.reason().isError()) {
-                throw failure;
+            if (throwEveryFailure || failure.reason.isError()) {
+                // Built only when thrown: an ordinary "no" costs no exception or stack trace.
+                throw new AcquireFailure(state.name, state.key, state.mode, Duration.ofNanos(failure.waitedNanos),
+                        failure.reason, failure.detail, failure.cause);
             }
             return false;
         } finally {

@@ -1,9 +1,11 @@
 package dev.pals.jooq.internal;
 
-import dev.pals.AcquireFailure;
 import dev.pals.AcquireFailure.Reason;
+import dev.pals.Lock;
+import dev.pals.LockInfo;
 import dev.pals.LockKey;
 import dev.pals.LockMode;
+import dev.pals.internal.Text;
 import java.lang.System.Logger.Level;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
@@ -12,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a lock handle holds: its acquire count and the session the lock lives on. Kept apart from the
  * handle ({@link JooqLock}) so that it can release a forgotten lock after the handle is collected: it
- * is the handle's {@link Cleaner} action, and it must never refer back to the handle.
+ * is the handle's {@link Cleaner} action, and it must never refer back to the handle. It is also what
+ * listeners are told about ({@link LockInfo}).
  */
-final class LockState implements Runnable {
+final class LockState implements Runnable, LockInfo {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
     private static final Cleaner CLEANER = Cleaner.create(runnable -> {
         Thread thread = new Thread(runnable, "pals-forgotten-lock-cleaner");
@@ -30,6 +33,7 @@ final class LockState implements Runnable {
     // Guarded by this.
     private int holds;
     private LockSession session;
+    private long acquiredAt;
     private boolean acquiring;
     private Cleaner.Cleanable cleanable;
 
@@ -40,18 +44,33 @@ final class LockState implements Runnable {
         this.name = key.displayName();
     }
 
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public LockKey key() {
+        return key;
+    }
+
+    @Override
+    public LockMode mode() {
+        return mode;
+    }
+
     /**
      * Acquires for {@code handle}: at once, without a round trip, if it already holds the lock;
      * otherwise through the database.
      *
-     * @return null if acquired, else the failure (not thrown: the caller decides)
+     * @return null if acquired, else why not (the caller decides whether to throw)
      */
-    AcquireFailure acquire(Object handle, boolean blocking, Duration timeout) {
+    LockerCore.Outcome acquire(Object handle, boolean blocking, Duration timeout) {
         long start = System.nanoTime();
         synchronized (this) {
             core.checkOpen();
             if (acquiring) {
-                AcquireFailure failure = awaitOtherAcquire(blocking, timeout, start);
+                LockerCore.Outcome failure = awaitOtherAcquire(blocking, timeout, start);
                 if (failure != null) {
                     return failure;
                 }
@@ -64,13 +83,14 @@ final class LockState implements Runnable {
         }
         LockerCore.Outcome outcome = null;
         try {
-            outcome = core.acquire(key, mode, blocking, timeout, start);
+            outcome = core.acquire(this, blocking, timeout, start);
         } finally {
             synchronized (this) {
                 acquiring = false;
                 notifyAll();
                 if (outcome != null && outcome.session != null) {
                     session = outcome.session;
+                    acquiredAt = outcome.endNanos;
                     holds = 1;
                     if (cleanable == null) {
                         cleanable = CLEANER.register(handle, this);
@@ -78,45 +98,39 @@ final class LockState implements Runnable {
                 }
             }
         }
-        if (outcome.session != null) {
-            return null;
-        }
-        return failure(outcome.reason, start, outcome.detail, outcome.cause);
+        return outcome.session != null ? null : outcome;
     }
 
     /**
      * Another thread acquires through the same handle: a blocking acquire waits for its outcome (the
      * handle is one owner), a non-blocking one does not.
      */
-    private AcquireFailure awaitOtherAcquire(boolean blocking, Duration timeout, long start) {
+    private LockerCore.Outcome awaitOtherAcquire(boolean blocking, Duration timeout, long start) {
         if (!blocking || timeout.isZero()) {
-            return failure(Reason.NOT_AVAILABLE, start, null, null);
+            return LockerCore.Outcome.failed(Reason.NOT_AVAILABLE, null, null, start);
         }
-        boolean forever = timeout.equals(dev.pals.Lock.WAIT_FOREVER);
+        boolean forever = timeout.equals(Lock.WAIT_FOREVER);
         long deadline = forever ? 0 : start + timeout.toNanos();
         try {
             while (acquiring) {
                 long left = forever ? 0 : deadline - System.nanoTime();
                 if (!forever && left <= 0) {
-                    return failure(Reason.TIMEOUT, start, null, null);
+                    return LockerCore.Outcome.failed(Reason.TIMEOUT, null, null, start);
                 }
                 TimeUnit.NANOSECONDS.timedWait(this, forever ? 0 : left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return failure(Reason.INTERRUPTED, start, null, e);
+            return LockerCore.Outcome.failed(Reason.INTERRUPTED, null, e, start);
         }
         core.checkOpen();
         return null;
     }
 
-    private AcquireFailure failure(Reason reason, long start, String detail, Throwable cause) {
-        return new AcquireFailure(name, key, mode, Duration.ofNanos(System.nanoTime() - start), reason, detail, cause);
-    }
-
     /** Counts one acquire down; at zero, unlocks and gives the session back. */
     boolean release() {
         LockSession releasing;
+        long heldSince;
         synchronized (this) {
             if (holds == 0) {
                 return false;
@@ -130,9 +144,10 @@ final class LockState implements Runnable {
                 return true;
             }
             releasing = session;
+            heldSince = acquiredAt;
             session = null;
         }
-        return core.release(releasing, key, mode);
+        return core.release(this, releasing, heldSince);
     }
 
     synchronized boolean isHeld() {
@@ -147,6 +162,7 @@ final class LockState implements Runnable {
     @Override
     public void run() {
         LockSession releasing;
+        long heldSince;
         int count;
         synchronized (this) {
             if (holds == 0) {
@@ -155,14 +171,20 @@ final class LockState implements Runnable {
             count = holds;
             holds = 0;
             releasing = session;
+            heldSince = acquiredAt;
             session = null;
         }
         if (core.isClosed()) {
             return;
         }
-        LOG.log(Level.WARNING, "Lock \"" + dev.pals.internal.Text.shorten(name) + "\" (" + mode.label()
+        LOG.log(Level.WARNING, "Lock \"" + Text.shorten(name) + "\" (" + mode.label()
                 + ") was garbage collected while held (" + count + " acquire(s) not released): releasing it. "
                 + "Keep a lock handle reachable until its work is done, or use hold() with try-with-resources.");
-        core.release(releasing, key, mode);
+        core.release(this, releasing, heldSince);
+    }
+
+    @Override
+    public String toString() {
+        return "LockInfo[\"" + Text.shorten(name) + "\", key " + key.displayNumber() + ", " + mode.label() + "]";
     }
 }

@@ -2,29 +2,37 @@ package dev.pals.jooq.internal;
 
 import dev.pals.AcquireFailure.Reason;
 import dev.pals.Lock;
-import dev.pals.LockKey;
-import dev.pals.LockMode;
+import dev.pals.LockListener;
+import dev.pals.LockerStats;
 import dev.pals.internal.Timeouts;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a Locker does with the database: borrow a session and take a lock on it, release a lock and
  * give its session back, and end everything on close. Keeps track of the sessions it gave out (never
- * of lock handles, which must stay collectable).
+ * of lock handles, which must stay collectable), and tells the listener.
  */
 public final class LockerCore {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
 
     private final SessionSource source;
+    private final LockListener listener;
+    private final boolean listening;
     private final Set<LockSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger locksHeld = new AtomicInteger();
+    private final AtomicInteger waitingForLock = new AtomicInteger();
     private volatile boolean closed;
 
-    public LockerCore(SessionSource source) {
+    /** @param listener already guarded (see {@link LockListener#composite}), or {@link LockListener#NONE} */
+    public LockerCore(SessionSource source, LockListener listener) {
         this.source = source;
+        this.listener = listener;
+        this.listening = listener != LockListener.NONE;
     }
 
     public void checkOpen() {
@@ -37,6 +45,10 @@ public final class LockerCore {
         return closed;
     }
 
+    LockListener listener() {
+        return listener;
+    }
+
     /**
      * Borrows a session and takes the lock on it: one try if not {@code blocking} (or the timeout is
      * zero), otherwise a wait bounded by the server. Waiting for the session counts against
@@ -47,8 +59,26 @@ public final class LockerCore {
      * @param startNanos when the caller started waiting
      * @throws IllegalStateException if the Locker is or gets closed
      */
-    Outcome acquire(LockKey key, LockMode mode, boolean blocking, Duration timeout, long startNanos) {
+    Outcome acquire(LockState lock, boolean blocking, Duration timeout, long startNanos) {
         checkOpen();
+        if (listening) {
+            listener.acquireStarted(lock);
+        }
+        Outcome outcome = takeLock(lock, blocking, timeout, startNanos);
+        if (outcome.session != null) {
+            locksHeld.incrementAndGet();
+        }
+        if (listening) {
+            if (outcome.session != null) {
+                listener.acquired(lock, Duration.ofNanos(outcome.waitedNanos));
+            } else {
+                listener.acquireFailed(lock, outcome.reason, Duration.ofNanos(outcome.waitedNanos));
+            }
+        }
+        return outcome;
+    }
+
+    private Outcome takeLock(LockState lock, boolean blocking, Duration timeout, long startNanos) {
         boolean forever = timeout.equals(Lock.WAIT_FOREVER);
         long budget = forever ? SessionSource.FOREVER : timeout.toNanos();
         LockSession session;
@@ -57,21 +87,23 @@ public final class LockerCore {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             checkOpen();
-            return Outcome.failed(Reason.INTERRUPTED, null, e);
+            return Outcome.failed(Reason.INTERRUPTED, null, e, startNanos);
         } catch (SQLException e) {
             checkOpen();
             if (Thread.currentThread().isInterrupted()) {
-                return Outcome.failed(Reason.INTERRUPTED, null, e);
+                return Outcome.failed(Reason.INTERRUPTED, null, e, startNanos);
             }
             if (!SqlStates.fromServerOrDriver(e)) {
                 // A pool's own refusal, such as its acquisition timeout: no connection in time.
-                return Outcome.failed(Reason.NO_CONNECTION, "from " + source.target() + " (" + summary(e) + ")", e);
+                return Outcome.failed(Reason.NO_CONNECTION, "from " + source.target() + " (" + summary(e) + ")", e,
+                        startNanos);
             }
-            return Outcome.failed(Reason.CONNECT_FAILED, "to " + source.target() + " (" + summary(e) + ")", e);
+            return Outcome.failed(Reason.CONNECT_FAILED, "to " + source.target() + " (" + summary(e) + ")", e,
+                    startNanos);
         }
         if (session == null) {
             checkOpen();
-            return Outcome.failed(Reason.NO_CONNECTION, "within " + Timeouts.describe(timeout), null);
+            return Outcome.failed(Reason.NO_CONNECTION, "within " + Timeouts.describe(timeout), null, startNanos);
         }
         sessions.add(session);
         if (closed) {
@@ -81,18 +113,25 @@ public final class LockerCore {
         boolean locked;
         try {
             if (!blocking || timeout.isZero()) {
-                locked = session.tryLock(key, mode);
+                locked = session.tryLock(lock.key, lock.mode);
             } else {
                 long remaining = forever ? 0 : budget - (System.nanoTime() - startNanos);
                 if (!forever && remaining <= 0) {
                     giveBack(session);
-                    return Outcome.failed(Reason.NO_CONNECTION, "within " + Timeouts.describe(timeout), null);
+                    return Outcome.failed(Reason.NO_CONNECTION, "within " + Timeouts.describe(timeout), null,
+                            startNanos);
                 }
                 if (Thread.currentThread().isInterrupted()) {
                     giveBack(session);
-                    return Outcome.failed(Reason.INTERRUPTED, null, null);
+                    return Outcome.failed(Reason.INTERRUPTED, null, null, startNanos);
                 }
-                session.lock(key, mode, forever ? 0 : Timeouts.lockTimeoutMillis(Duration.ofNanos(remaining)));
+                waitingForLock.incrementAndGet();
+                try {
+                    session.lock(lock.key, lock.mode,
+                            forever ? 0 : Timeouts.lockTimeoutMillis(Duration.ofNanos(remaining)));
+                } finally {
+                    waitingForLock.decrementAndGet();
+                }
                 locked = true;
             }
         } catch (SQLException e) {
@@ -102,46 +141,65 @@ public final class LockerCore {
             String detail = reason == Reason.CONNECTION_LOST ? "to " + source.target()
                     : reason == Reason.SERVER_ERROR ? "(SQLSTATE " + e.getSQLState() + ": " + summary(e) + ")"
                     : null;
-            return Outcome.failed(reason, detail, e);
+            return Outcome.failed(reason, detail, e, startNanos);
         }
         if (!locked) {
             giveBack(session);
-            return Outcome.failed(Reason.NOT_AVAILABLE, null, null);
+            return Outcome.failed(Reason.NOT_AVAILABLE, null, null, startNanos);
         }
         if (closed) {
             // close() ended this session (and the lock with it) while the lock was being taken.
             giveBack(session);
             checkOpen();
         }
-        return Outcome.acquired(session);
+        return Outcome.acquired(session, startNanos);
     }
 
     /**
-     * Unlocks {@code key} on {@code session} and gives the session back.
+     * Unlocks {@code lock} on {@code session} and gives the session back.
      *
+     * @param acquiredAt {@link System#nanoTime()} when the lock was acquired
      * @return whether the lock was held until now: false if the Locker was closed (which released
      *     it) or the session was lost
      */
-    boolean release(LockSession session, LockKey key, LockMode mode) {
+    boolean release(LockState lock, LockSession session, long acquiredAt) {
         if (closed) {
             return false;
         }
+        boolean released;
+        boolean lost = false;
         try {
-            return session.unlock(key, mode);
+            released = session.unlock(lock.key, lock.mode);
         } catch (SQLException e) {
-            boolean lost = SqlStates.isConnectionLost(e);
+            lost = SqlStates.isConnectionLost(e);
             LOG.log(Level.WARNING, lost
                     ? "releasing a lock failed: its database connection is gone, and the lock with it"
                     : "releasing a lock failed; its session is reset or discarded, which releases it", e);
-            return !lost;
+            released = !lost;
         } finally {
             giveBack(session);
         }
+        locksHeld.decrementAndGet();
+        if (listening) {
+            Duration held = Duration.ofNanos(System.nanoTime() - acquiredAt);
+            if (lost) {
+                listener.lockLost(lock, held);
+            } else {
+                listener.released(lock, held);
+            }
+        }
+        return released;
     }
 
     private void giveBack(LockSession session) {
         sessions.remove(session);
         session.giveBack();
+    }
+
+    /** The Locker's state right now. */
+    public LockerStats stats() {
+        return new LockerStats(closed ? 0 : locksHeld.get(), sessions.size(), source.maxSessions(),
+                source.waitingForSession(), waitingForLock.get());
     }
 
     /** Ends every session: waits in flight are cancelled, held locks released, the pool closed. */
@@ -175,26 +233,30 @@ public final class LockerCore {
         return message.length() > 160 ? message.substring(0, 160) + "…" : message;
     }
 
-    /** The result of {@link #acquire}: a session that now holds the lock, or why not. */
+    /** The result of an acquire: a session that now holds the lock, or why not; and how long it took. */
     static final class Outcome {
         final LockSession session;
         final Reason reason;
         final String detail;
         final Throwable cause;
+        final long endNanos;
+        final long waitedNanos;
 
-        private Outcome(LockSession session, Reason reason, String detail, Throwable cause) {
+        private Outcome(LockSession session, Reason reason, String detail, Throwable cause, long startNanos) {
             this.session = session;
             this.reason = reason;
             this.detail = detail;
             this.cause = cause;
+            this.endNanos = System.nanoTime();
+            this.waitedNanos = endNanos - startNanos;
         }
 
-        static Outcome acquired(LockSession session) {
-            return new Outcome(session, null, null, null);
+        static Outcome acquired(LockSession session, long startNanos) {
+            return new Outcome(session, null, null, null, startNanos);
         }
 
-        static Outcome failed(Reason reason, String detail, Throwable cause) {
-            return new Outcome(null, reason, detail, cause);
+        static Outcome failed(Reason reason, String detail, Throwable cause, long startNanos) {
+            return new Outcome(null, reason, detail, cause, startNanos);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.pals.jooq.internal;
 
+import dev.pals.LockListener;
 import io.agroal.api.AgroalDataSource;
 import io.agroal.api.AgroalDataSourceListener;
 import io.agroal.api.AgroalPoolInterceptor;
@@ -26,12 +27,14 @@ public final class PooledSessionSource implements SessionSource {
     private static final ThreadLocal<Boolean> RETURNING_CLEAN = new ThreadLocal<>();
 
     private final AgroalDataSource pool;
+    private final LockListener listener;
     private final ConnectionGate gate;
     private final String target;
 
     public PooledSessionSource(String url, String user, String password, int maxSize, String applicationName,
-            String target) {
+            String target, LockListener listener) {
         this.target = target;
+        this.listener = listener;
         this.gate = new ConnectionGate(maxSize);
         AgroalDataSourceConfigurationSupplier configuration = new AgroalDataSourceConfigurationSupplier()
                 .metricsEnabled(false)
@@ -89,6 +92,16 @@ public final class PooledSessionSource implements SessionSource {
     }
 
     @Override
+    public int maxSessions() {
+        return gate.size();
+    }
+
+    @Override
+    public int waitingForSession() {
+        return gate.waiting();
+    }
+
+    @Override
     public String target() {
         return target;
     }
@@ -101,18 +114,21 @@ public final class PooledSessionSource implements SessionSource {
     }
 
     /** Resets connections coming back to the pool; see the class comment. */
-    static final class ResetInterceptor implements AgroalPoolInterceptor {
+    private final class ResetInterceptor implements AgroalPoolInterceptor {
         @Override
         public void onConnectionReturn(Connection connection) {
             if (RETURNING_CLEAN.get() != null) {
                 return;
             }
+            boolean destroyed = false;
             try {
                 Connections.unlockAll(connection);
             } catch (SQLException | RuntimeException e) {
                 LOG.log(Level.WARNING, "resetting a returned connection failed; destroying it", e);
                 Connections.destroy(connection);
+                destroyed = true;
             }
+            listener.connectionReset(destroyed);
         }
     }
 

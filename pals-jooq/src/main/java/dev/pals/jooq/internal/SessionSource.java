@@ -23,6 +23,12 @@ public interface SessionSource {
      */
     void giveBack(LockSession session);
 
+    /** How many sessions it lends at most at once; 0 for no limit of its own. */
+    int maxSessions();
+
+    /** How many borrowers wait for a session right now (as far as it can tell). */
+    int waitingForSession();
+
     /** "host:port" (or a description of the DataSource) for messages. Never a password. */
     String target();
 

@@ -3,13 +3,16 @@ package dev.pals.jooq.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pals.LockKey;
+import dev.pals.LockListener;
 import dev.pals.LockMode;
 import dev.pals.jooq.Db;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,12 +24,19 @@ import org.junit.jupiter.api.Timeout;
 class ResetHookTest {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
     private PooledSessionSource pool;
+    private final List<Boolean> resets = new CopyOnWriteArrayList<>();
     private final LockKey key = LockKey.named("reset-hook", UUID.randomUUID().toString());
     private final LockKey other = LockKey.named("reset-hook", UUID.randomUUID().toString());
 
     @BeforeEach
     void onePooledConnection() {
-        pool = new PooledSessionSource(Db.url(), Db.user(), Db.password(), 1, "pals-reset-test", Db.target());
+        pool = new PooledSessionSource(Db.url(), Db.user(), Db.password(), 1, "pals-reset-test", Db.target(),
+                new LockListener() {
+                    @Override
+                    public void connectionReset(boolean destroyed) {
+                        resets.add(destroyed);
+                    }
+                });
     }
 
     @AfterEach
@@ -43,6 +53,7 @@ class ResetHookTest {
         assertThat(session.isClean()).isFalse();
         session.giveBack();
 
+        assertThat(resets).containsExactly(false);
         LockSession again = pool.borrow(SECOND);
         assertThat(backendPid(again.connection())).as("the same pooled connection").isEqualTo(pid);
         assertThat(Db.holders(key)).isEmpty();
@@ -63,6 +74,7 @@ class ResetHookTest {
             statement.execute("select pg_advisory_lock(" + other.value() + ")");
         }
         session.giveBack();
+        assertThat(resets).isEmpty();
         assertThat(Db.holders(other)).hasSize(1);
         LockSession again = pool.borrow(SECOND);
         Connections.unlockAll(again.connection());
@@ -77,6 +89,7 @@ class ResetHookTest {
         session.lock(key, LockMode.EXCLUSIVE, 0);
         Db.terminate(pid);
         session.giveBack(); // pg_advisory_unlock_all() fails on the dead session: destroyed, not leaked
+        assertThat(resets).containsExactly(true);
 
         LockSession fresh = pool.borrow(SECOND);
         assertThat(fresh).as("the pool's only permit came back").isNotNull();

@@ -1,0 +1,65 @@
+package dev.pals;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+
+/** {@link LockListener#composite}: calls every listener, each guarded on its own. */
+final class CompositeLockListener implements LockListener {
+    private static final System.Logger LOG = System.getLogger("dev.pals");
+    private final List<LockListener> listeners;
+
+    CompositeLockListener(List<LockListener> listeners) {
+        this.listeners = listeners;
+    }
+
+    private interface Call {
+        void on(LockListener listener);
+    }
+
+    private void each(String event, Call call) {
+        for (LockListener listener : listeners) {
+            try {
+                call.on(listener);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "lock listener " + listener.getClass().getName() + " failed on " + event
+                        + "; ignored", e);
+            }
+        }
+    }
+
+    @Override
+    public void acquireStarted(LockInfo lock) {
+        each("acquireStarted", listener -> listener.acquireStarted(lock));
+    }
+
+    @Override
+    public void acquired(LockInfo lock, Duration waited) {
+        each("acquired", listener -> listener.acquired(lock, waited));
+    }
+
+    @Override
+    public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited) {
+        each("acquireFailed", listener -> listener.acquireFailed(lock, reason, waited));
+    }
+
+    @Override
+    public void released(LockInfo lock, Duration held) {
+        each("released", listener -> listener.released(lock, held));
+    }
+
+    @Override
+    public void lockLost(LockInfo lock, Duration held) {
+        each("lockLost", listener -> listener.lockLost(lock, held));
+    }
+
+    @Override
+    public void connectionReset(boolean destroyed) {
+        each("connectionReset", listener -> listener.connectionReset(destroyed));
+    }
+
+    @Override
+    public String toString() {
+        return "LockListener.composite" + listeners;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.pals;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LockListenerTest {
+    private static final LockInfo LOCK = new LockInfo() {
+        @Override
+        public String name() {
+            return "a.b";
+        }
+
+        @Override
+        public LockKey key() {
+            return LockKey.of(1L);
+        }
+
+        @Override
+        public LockMode mode() {
+            return LockMode.EXCLUSIVE;
+        }
+    };
+
+    @Test
+    void compositeOfNothingOrOnlyNoneIsNone() {
+        assertThat(LockListener.composite()).isSameAs(LockListener.NONE);
+        assertThat(LockListener.composite(LockListener.NONE, LockListener.NONE)).isSameAs(LockListener.NONE);
+    }
+
+    @Test
+    void compositeGuardsEachListenerAndKeepsTheOrder() {
+        List<String> heard = new ArrayList<>();
+        LockListener first = new LockListener() {
+            @Override
+            public void acquired(LockInfo lock, Duration waited) {
+                heard.add("first");
+                throw new IllegalStateException("boom");
+            }
+        };
+        LockListener second = new LockListener() {
+            @Override
+            public void acquired(LockInfo lock, Duration waited) {
+                heard.add("second " + lock.name());
+            }
+        };
+        LockListener composite = LockListener.composite(first, LockListener.NONE, second);
+        composite.acquired(LOCK, Duration.ZERO);
+        composite.released(LOCK, Duration.ZERO);
+        assertThat(heard).containsExactly("first", "second a.b");
+    }
+
+    @Test
+    void aSingleListenerIsGuardedToo() {
+        LockListener thrower = new LockListener() {
+            @Override
+            public void lockLost(LockInfo lock, Duration held) {
+                throw new IllegalStateException("boom");
+            }
+        };
+        LockListener.composite(thrower).lockLost(LOCK, Duration.ZERO);
+    }
+}

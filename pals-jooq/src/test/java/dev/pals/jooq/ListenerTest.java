@@ -1,0 +1,158 @@
+package dev.pals.jooq;
+
+import static dev.pals.jooq.Db.locker;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pals.AcquireFailure;
+import dev.pals.HeldLock;
+import dev.pals.Lock;
+import dev.pals.LockInfo;
+import dev.pals.LockListener;
+import dev.pals.LockMode;
+import dev.pals.Locker;
+import dev.pals.LockerStats;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The listener SPI as the core drives it, and the stats snapshot. */
+@Timeout(60)
+class ListenerTest {
+
+    /** Writes every event as a line. */
+    static final class Recorder implements LockListener {
+        final List<String> events = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void acquireStarted(LockInfo lock) {
+            events.add("started " + lock.name() + " " + lock.mode().label());
+        }
+
+        @Override
+        public void acquired(LockInfo lock, Duration waited) {
+            events.add("acquired " + lock.name());
+        }
+
+        @Override
+        public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited) {
+            events.add("failed " + lock.name() + " " + reason + " " + (waited.toMillis() >= 200 ? "waited" : "at once"));
+        }
+
+        @Override
+        public void released(LockInfo lock, Duration held) {
+            events.add("released " + lock.name() + (held.toMillis() >= 100 ? " after 100 ms" : ""));
+        }
+
+        @Override
+        public void lockLost(LockInfo lock, Duration held) {
+            events.add("lost " + lock.name());
+        }
+
+        @Override
+        public void connectionReset(boolean destroyed) {
+            events.add("reset " + (destroyed ? "destroyed" : "clean"));
+        }
+    }
+
+    @Test
+    void eventsFollowWhatHappensAndReentryIsNotReported() throws Exception {
+        Recorder recorder = new Recorder();
+        try (Locker locker = locker(null).listener(recorder).build(); Locker other = locker(null).build()) {
+            Lock lock = locker.lock("ev-a");
+            assertThat(lock.acquire()).isTrue();
+            assertThat(lock.acquire()).isTrue();
+            Thread.sleep(100);
+            lock.release();
+            lock.release();
+            Lock held = other.lock("ev-b");
+            assertThat(held.acquire()).isTrue();
+            assertThat(locker.lock("ev-b", LockMode.SHARED).acquire(false)).isFalse();
+            assertThat(locker.lock("ev-b").acquire(Duration.ofMillis(200))).isFalse();
+            held.release();
+            assertThat(recorder.events).containsExactly(
+                    "started ev-a exclusive", "acquired ev-a", "released ev-a after 100 ms",
+                    "started ev-b shared", "failed ev-b NOT_AVAILABLE at once",
+                    "started ev-b exclusive", "failed ev-b TIMEOUT waited");
+        }
+    }
+
+    @Test
+    void aThrowingListenerChangesNothingAndTheOthersStillHear() {
+        Recorder recorder = new Recorder();
+        LockListener thrower = new LockListener() {
+            @Override
+            public void acquireStarted(LockInfo lock) {
+                throw new IllegalStateException("boom");
+            }
+
+            @Override
+            public void acquired(LockInfo lock, Duration waited) {
+                throw new IllegalStateException("boom");
+            }
+
+            @Override
+            public void released(LockInfo lock, Duration held) {
+                throw new IllegalStateException("boom");
+            }
+        };
+        try (LogCapture log = LogCapture.of("dev.pals");
+                Locker locker = locker(null).listener(LockListener.composite(thrower, recorder)).build()) {
+            try (HeldLock held = locker.lock("ev-throw").hold()) {
+                assertThat(held.lock().isHeld()).isTrue();
+            }
+            assertThat(Db.freeElsewhere(locker.key("ev-throw"))).isTrue();
+            assertThat(recorder.events).containsExactly("started ev-throw exclusive", "acquired ev-throw", "released ev-throw");
+            assertThat(log.text()).contains("failed on acquireStarted").contains("boom");
+        }
+        try (Locker alone = locker(null).listener(thrower).build()) {
+            Lock lock = alone.lock("ev-throw-alone");
+            assertThat(lock.acquire()).isTrue();
+            assertThat(lock.release()).isTrue();
+        }
+    }
+
+    @Test
+    void aLockWhoseSessionDiedIsReportedLostOnRelease() {
+        Recorder recorder = new Recorder();
+        try (Locker locker = locker(null).listener(recorder).build()) {
+            Lock lock = locker.lock("ev-lost");
+            assertThat(lock.acquire()).isTrue();
+            Db.terminate(Db.holders(lock.key()).get(0));
+            assertThat(lock.release()).isFalse();
+            assertThat(recorder.events).contains("lost ev-lost").doesNotContain("released ev-lost");
+            assertThat(recorder.events).contains("reset destroyed");
+        }
+    }
+
+    @Test
+    void statsShowLocksHeldConnectionsInUseAndWaiters() throws Exception {
+        try (Locker locker = locker(Db.uniqueApp("stats")).maxPoolSize(2).build(); Locker other = locker(null).build()) {
+            assertThat(locker.stats()).isEqualTo(new LockerStats(0, 0, 2, 0, 0));
+            Lock a = locker.lock("a");
+            assertThat(a.acquire()).isTrue();
+            assertThat(a.acquire()).isTrue();
+            assertThat(locker.stats()).isEqualTo(new LockerStats(1, 1, 2, 0, 0));
+
+            Lock blocker = other.lock(locker.key("b"), LockMode.EXCLUSIVE);
+            assertThat(blocker.acquire()).isTrue();
+            CompletableFuture<Boolean> waitingForLock = CompletableFuture.supplyAsync(() -> locker.lock("b").acquire(Duration.ofSeconds(10)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> locker.stats().waitingForLock() == 1);
+            CompletableFuture<Boolean> waitingForConnection = CompletableFuture.supplyAsync(() -> locker.lock("c").acquire(Duration.ofSeconds(10)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> locker.stats().waitingForConnection() == 1);
+            assertThat(locker.stats()).isEqualTo(new LockerStats(1, 2, 2, 1, 1));
+
+            blocker.release();
+            assertThat(waitingForLock.get(5, TimeUnit.SECONDS)).isTrue();
+            a.release();
+            a.release();
+            assertThat(waitingForConnection.get(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(locker.stats().locksHeld()).isEqualTo(2);
+            assertThat(locker.stats().waitingForLock()).isZero();
+        }
+    }
+}
