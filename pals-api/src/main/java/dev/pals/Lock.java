@@ -71,8 +71,35 @@ public interface Lock {
      */
     boolean release();
 
-    /** Whether this handle holds its lock (as far as this process knows). */
+    /**
+     * Whether this handle holds its lock, as far as this process knows, without a round trip: false
+     * once its database session is known to be gone (see {@link #onLost}).
+     */
     boolean isHeld();
+
+    /**
+     * Asks the server whether this handle's lock is held right now: one round trip on the lock's own
+     * session, for code about to do something irreversible. If the session turns out to be gone, the
+     * lock is reported lost. Even true only means "held at the moment the server answered": see the
+     * README on what advisory locks cannot guarantee.
+     *
+     * @return false if this handle does not hold the lock, or its session is gone
+     */
+    boolean confirmHeld();
+
+    /**
+     * Runs {@code callback} once if this lock is lost while held: its database session ended (server
+     * restart, terminated backend, broken network path, idle-session reaper). It runs on the thread that
+     * notices (the Locker's session watchdog, or the next use of the lock). Afterwards
+     * {@link #isHeld()} is false and {@link #release()} returns false. The callback stays registered for
+     * later acquires of this handle.
+     *
+     * <p>Do not capture this handle in the callback: the library keeps the callback, so the handle would
+     * never become unreachable, and a forgotten lock would never be released.
+     *
+     * @return this lock
+     */
+    Lock onLost(java.util.function.Consumer<? super LockInfo> callback);
 
     /** How many acquires this handle holds that are not yet released; 0 when not held. */
     int holdCount();

@@ -1,6 +1,7 @@
 package dev.pals.jooq;
 
 import dev.pals.Lock;
+import dev.pals.LockInfo;
 import dev.pals.LockKey;
 import dev.pals.LockListener;
 import dev.pals.LockOptions;
@@ -10,8 +11,10 @@ import dev.pals.jooq.internal.DataSourceSessionSource;
 import dev.pals.jooq.internal.JooqLock;
 import dev.pals.jooq.internal.LockerCore;
 import dev.pals.jooq.internal.PooledSessionSource;
+import dev.pals.jooq.internal.SessionSource;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
@@ -39,11 +42,16 @@ public final class JooqLocker implements Locker {
     private JooqLocker(JooqLockerSettings settings) {
         this.settings = settings;
         LockListener listener = LockListener.composite(settings.listener());
-        this.core = new LockerCore(settings.dataSource().isPresent()
-                ? new DataSourceSessionSource(settings.dataSource().get(), settings.maxPoolSize(), listener)
+        SessionSource source = settings.dataSource().isPresent()
+                ? new DataSourceSessionSource(settings.dataSource().get(), settings.maxPoolSize(),
+                        settings.networkTimeout(), listener)
                 : new PooledSessionSource(settings.url().orElseThrow(), settings.user().orElse(null),
                         settings.password(), settings.maxPoolSize(), applicationName(settings.appName()),
-                        settings.target().orElseThrow(), listener), listener);
+                        settings.target().orElseThrow(), settings.networkTimeout(), listener);
+        Duration pingTimeout = settings.networkTimeout().compareTo(JooqLockerSettings.CHECK_TIMEOUT) < 0
+                ? settings.networkTimeout() : JooqLockerSettings.CHECK_TIMEOUT;
+        this.core = new LockerCore(source, listener, settings.onLockLost().orElse(null), settings.watchInterval(),
+                pingTimeout, settings.appName().orElse("-"));
     }
 
     /**
@@ -125,6 +133,10 @@ public final class JooqLocker implements Locker {
         DataSource dataSource;
         Integer maxPoolSize;
         LockListener listener = LockListener.NONE;
+        Duration networkTimeout = JooqLockerSettings.DEFAULT_NETWORK_TIMEOUT;
+        Duration lockCheckInterval = Duration.ZERO;
+        Duration keepaliveInterval = Duration.ZERO;
+        Consumer<? super LockInfo> onLockLost;
         boolean blocking = Locker.DEFAULT_BLOCKING;
         Duration acquireTimeout = Locker.DEFAULT_ACQUIRE_TIMEOUT;
 
@@ -191,6 +203,45 @@ public final class JooqLocker implements Locker {
          */
         public Builder listener(LockListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /**
+         * Bound of every database call that does not wait for a lock; a blocking wait gets its acquire
+         * timeout plus this. Also the connect and login timeout. Default: 10 s.
+         */
+        public Builder networkTimeout(Duration networkTimeout) {
+            this.networkTimeout = networkTimeout;
+            return this;
+        }
+
+        /**
+         * Check every session that holds locks this often (one cheap statement per session), so that a
+         * lost lock is noticed within this interval (plus at most 1 s for a dead path) even while
+         * nobody uses it. {@link Duration#ZERO} (the default): lost locks are noticed on use only.
+         */
+        public Builder lockCheckInterval(Duration lockCheckInterval) {
+            this.lockCheckInterval = lockCheckInterval;
+            return this;
+        }
+
+        /**
+         * Have sessions that hold locks send a statement this often, so that a server's
+         * {@code idle_session_timeout} or a proxy that drops idle connections does not take their locks
+         * away. Set it below the shortest such timeout on the path. {@link Duration#ZERO} (the default):
+         * no keepalive.
+         */
+        public Builder keepaliveInterval(Duration keepaliveInterval) {
+            this.keepaliveInterval = keepaliveInterval;
+            return this;
+        }
+
+        /**
+         * Called once for every lock of this Locker that is lost (its session ended while held), on the
+         * thread that notices. Per lock: {@link Lock#onLost}. For metrics, use a {@link LockListener}.
+         */
+        public Builder onLockLost(Consumer<? super LockInfo> onLockLost) {
+            this.onLockLost = onLockLost;
             return this;
         }
 

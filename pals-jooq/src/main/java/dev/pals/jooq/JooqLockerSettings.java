@@ -1,11 +1,13 @@
 package dev.pals.jooq;
 
 import dev.pals.Lock;
+import dev.pals.LockInfo;
 import dev.pals.LockListener;
 import dev.pals.internal.Timeouts;
 import dev.pals.jooq.internal.JdbcUrls;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
@@ -15,6 +17,10 @@ import javax.sql.DataSource;
 public final class JooqLockerSettings {
     /** Default of {@link #maxPoolSize()}. */
     public static final int DEFAULT_MAX_POOL_SIZE = 10;
+    /** Default of {@link #networkTimeout()}. */
+    public static final Duration DEFAULT_NETWORK_TIMEOUT = Duration.ofSeconds(10);
+    /** The network timeout of one session check: this, or the network timeout if shorter. */
+    public static final Duration CHECK_TIMEOUT = Duration.ofSeconds(1);
 
     private final String appName;
     private final String url;
@@ -25,6 +31,10 @@ public final class JooqLockerSettings {
     private final boolean blocking;
     private final Duration acquireTimeout;
     private final LockListener listener;
+    private final Duration networkTimeout;
+    private final Duration lockCheckInterval;
+    private final Duration keepaliveInterval;
+    private final Consumer<? super LockInfo> onLockLost;
     private final String target;
 
     JooqLockerSettings(JooqLocker.Builder builder) {
@@ -38,6 +48,17 @@ public final class JooqLockerSettings {
         this.blocking = builder.blocking;
         this.acquireTimeout = builder.acquireTimeout;
         this.listener = builder.listener;
+        this.networkTimeout = builder.networkTimeout;
+        this.lockCheckInterval = builder.lockCheckInterval;
+        this.keepaliveInterval = builder.keepaliveInterval;
+        this.onLockLost = builder.onLockLost;
+        positive("networkTimeout", networkTimeout);
+        if (networkTimeout.compareTo(Timeouts.MAX) > 0) {
+            throw new IllegalArgumentException("networkTimeout must be at most " + Timeouts.MAX.toMillis() + " ms: "
+                    + networkTimeout);
+        }
+        notNegative("lockCheckInterval", lockCheckInterval);
+        notNegative("keepaliveInterval", keepaliveInterval);
         if (listener == null) {
             throw new IllegalArgumentException("listener must not be null (LockListener.NONE hears nothing)");
         }
@@ -58,6 +79,22 @@ public final class JooqLockerSettings {
         }
         Timeouts.check("acquireTimeout", acquireTimeout);
         this.target = url != null ? JdbcUrls.target(url) : null;
+    }
+
+    private static void notNegative(String field, Duration value) {
+        if (value == null) {
+            throw new IllegalArgumentException(field + " must not be null");
+        }
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(field + " must not be negative: " + value);
+        }
+    }
+
+    private static void positive(String field, Duration value) {
+        notNegative(field, value);
+        if (value.isZero()) {
+            throw new IllegalArgumentException(field + " must be positive: " + value);
+        }
     }
 
     /** The application name lock names are prefixed with; empty for bare lock names. */
@@ -113,6 +150,49 @@ public final class JooqLockerSettings {
         return listener;
     }
 
+    /**
+     * Bound of every database call that does not wait for a lock (try, release, check): a dead or frozen
+     * network path fails it after this long. A blocking wait is bounded by its acquire timeout plus this
+     * (a wait without limit, by nothing). Also the connect and login timeout (in whole seconds).
+     * Default: 10 s.
+     */
+    public Duration networkTimeout() {
+        return networkTimeout;
+    }
+
+    /**
+     * How often every session that holds locks is checked (one cheap statement per session), so a lost
+     * lock is noticed even while nobody uses it. {@link Duration#ZERO}: only on use. Default: zero.
+     */
+    public Duration lockCheckInterval() {
+        return lockCheckInterval;
+    }
+
+    /**
+     * How often sessions that hold locks send a statement so that {@code idle_session_timeout} or a
+     * proxy does not end them as idle. The same statement as the check. {@link Duration#ZERO}: never.
+     * Default: zero.
+     */
+    public Duration keepaliveInterval() {
+        return keepaliveInterval;
+    }
+
+    /** Called once for every lock of this Locker that is lost; empty for none. */
+    public Optional<Consumer<? super LockInfo>> onLockLost() {
+        return Optional.ofNullable(onLockLost);
+    }
+
+    /** How often the session watchdog runs: the shorter of the check and keepalive intervals that are set. */
+    Duration watchInterval() {
+        if (lockCheckInterval.isZero()) {
+            return keepaliveInterval;
+        }
+        if (keepaliveInterval.isZero()) {
+            return lockCheckInterval;
+        }
+        return lockCheckInterval.compareTo(keepaliveInterval) <= 0 ? lockCheckInterval : keepaliveInterval;
+    }
+
     /** {@code host:port} of the database, for messages; empty with a DataSource. */
     Optional<String> target() {
         return Optional.ofNullable(target);
@@ -129,6 +209,10 @@ public final class JooqLockerSettings {
         builder.blocking = blocking;
         builder.acquireTimeout = acquireTimeout;
         builder.listener = listener;
+        builder.networkTimeout = networkTimeout;
+        builder.lockCheckInterval = lockCheckInterval;
+        builder.keepaliveInterval = keepaliveInterval;
+        builder.onLockLost = onLockLost;
         return builder;
     }
 
@@ -140,6 +224,10 @@ public final class JooqLockerSettings {
                 + (password != null ? ", password=***" : "")
                 + ", maxPoolSize=" + (maxPoolSize == 0 ? "unlimited" : maxPoolSize)
                 + ", blocking=" + blocking
-                + ", acquireTimeout=" + Timeouts.describe(acquireTimeout) + "]";
+                + ", acquireTimeout=" + Timeouts.describe(acquireTimeout)
+                + ", networkTimeout=" + networkTimeout.toMillis() + " ms"
+                + (lockCheckInterval.isZero() ? "" : ", lockCheckInterval=" + lockCheckInterval.toMillis() + " ms")
+                + (keepaliveInterval.isZero() ? "" : ", keepaliveInterval=" + keepaliveInterval.toMillis() + " ms")
+                + "]";
     }
 }

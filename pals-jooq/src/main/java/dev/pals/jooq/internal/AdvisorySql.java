@@ -42,6 +42,16 @@ public final class AdvisorySql {
     /** {@code select pg_advisory_unlock_all()}. */
     public static final String UNLOCK_ALL;
 
+    /** The cheapest statement: proves the session is alive and keeps it from looking idle. */
+    public static final String PING;
+
+    /**
+     * Whether this session holds a lock right now, per {@code pg_locks}: bind the key's two halves as
+     * unsigned 32-bit numbers, its {@code objsubid} (1 for bigint keys, 2 for pairs) and the lock mode
+     * as {@code pg_locks} names it.
+     */
+    public static final String HOLDS;
+
     // Indexed by Shape: [pair ? 1 : 0][mode.ordinal()]
     private static final Statement[][] LOCK = new Statement[2][2];
     private static final Statement[][] TRY_LOCK = new Statement[2][2];
@@ -68,6 +78,18 @@ public final class AdvisorySql {
             }
         }
         UNLOCK_ALL = dsl.render(dsl.select(DSL.function("pg_advisory_unlock_all", SQLDataType.OTHER)));
+        PING = dsl.render(dsl.selectOne());
+        org.jooq.Table<?> pgLocks = DSL.table(DSL.name("pg_locks"));
+        HOLDS = dsl.render(dsl.select(DSL.field(DSL.exists(DSL.selectOne().from(pgLocks).where(
+                DSL.field(DSL.name("locktype"), SQLDataType.VARCHAR).eq(DSL.inline("advisory")),
+                DSL.field(DSL.name("pid"), SQLDataType.INTEGER).eq(DSL.function("pg_backend_pid", SQLDataType.INTEGER)),
+                DSL.field(DSL.name("granted"), SQLDataType.BOOLEAN).isTrue(),
+                DSL.field(DSL.name("classid"), SQLDataType.BIGINT).cast(SQLDataType.BIGINT)
+                        .eq(DSL.param("classid", SQLDataType.BIGINT)),
+                DSL.field(DSL.name("objid"), SQLDataType.BIGINT).cast(SQLDataType.BIGINT)
+                        .eq(DSL.param("objid", SQLDataType.BIGINT)),
+                DSL.field(DSL.name("objsubid"), SQLDataType.INTEGER).eq(DSL.param("objsubid", SQLDataType.INTEGER)),
+                DSL.field(DSL.name("mode"), SQLDataType.VARCHAR).eq(DSL.param("mode", SQLDataType.VARCHAR)))))));
     }
 
     private AdvisorySql() {

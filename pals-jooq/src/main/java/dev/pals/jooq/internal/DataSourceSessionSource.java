@@ -4,15 +4,16 @@ import dev.pals.LockListener;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import javax.sql.DataSource;
 
 /**
  * Sessions on connections from a user's {@link DataSource}. The library never installs anything on it
  * and never closes it: it borrows a connection per held lock, switches it to autocommit if needed,
  * and before handing it back releases what it took ({@code pg_advisory_unlock_all()} unless it knows
- * the session holds nothing) and restores autocommit. {@code lock_timeout} is only ever set
- * transaction-locally, so there is nothing to restore. A connection whose clean-up fails is closed
- * physically.
+ * the session holds nothing) and restores autocommit and the network timeout. {@code lock_timeout}
+ * is only ever set transaction-locally, so there is nothing to restore. A connection whose clean-up
+ * fails is closed physically.
  *
  * <p>With a size, a {@link ConnectionGate} lets at most that many sessions out at once, and waiting for
  * a place counts against the acquire timeout. Without one, waiting for a connection is the
@@ -26,9 +27,17 @@ public final class DataSourceSessionSource implements SessionSource {
     private final ConnectionGate gate;
     private final LockListener listener;
 
-    /** @param maxSessions at most this many connections out at once, or 0 for no limit of our own */
-    public DataSourceSessionSource(DataSource dataSource, int maxSessions, LockListener listener) {
+    private final int networkTimeoutMillis;
+
+    /**
+     * @param maxSessions at most this many connections out at once, or 0 for no limit of our own
+     * @param networkTimeout the base network timeout of every call on a borrowed connection (restored
+     *     to what it was on return)
+     */
+    public DataSourceSessionSource(DataSource dataSource, int maxSessions, Duration networkTimeout,
+            LockListener listener) {
         this.dataSource = dataSource;
+        this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
         this.listener = listener;
         this.gate = maxSessions > 0 ? new ConnectionGate(maxSessions) : null;
         this.target = "the given DataSource (" + dataSource.getClass().getName() + ")";
@@ -53,7 +62,9 @@ public final class DataSourceSessionSource implements SessionSource {
                 connection.rollback();
                 connection.setAutoCommit(true);
             }
-            return new LockSession(connection, this, autoCommitWasOff);
+            int networkTimeoutWas = connection.getNetworkTimeout();
+            connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
+            return new LockSession(connection, this, autoCommitWasOff, networkTimeoutWas, networkTimeoutMillis);
         } catch (SQLException | RuntimeException e) {
             Connections.destroy(connection);
             closeQuietly(connection);
@@ -80,6 +91,7 @@ public final class DataSourceSessionSource implements SessionSource {
             if (session.autoCommitWasOff()) {
                 connection.setAutoCommit(false);
             }
+            connection.setNetworkTimeout(Runnable::run, session.originalNetworkTimeoutMillis());
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "cleaning up a connection of the given DataSource failed; closing it physically", e);
             Connections.destroy(connection);

@@ -3,6 +3,7 @@ package dev.pals.jooq.internal;
 import dev.pals.AcquireFailure;
 import dev.pals.HeldLock;
 import dev.pals.Lock;
+import dev.pals.LockInfo;
 import dev.pals.LockKey;
 import dev.pals.LockMode;
 import dev.pals.internal.Text;
@@ -10,6 +11,7 @@ import dev.pals.internal.Timeouts;
 import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /** A lock handle. All state lives in {@link LockState}, which outlives the handle to release it if forgotten. */
 public final class JooqLock implements Lock {
@@ -82,6 +84,20 @@ public final class JooqLock implements Lock {
     @Override
     public boolean isHeld() {
         return state.isHeld();
+    }
+
+    @Override
+    public boolean confirmHeld() {
+        return state.confirm();
+    }
+
+    @Override
+    public Lock onLost(Consumer<? super LockInfo> callback) {
+        if (callback == null) {
+            throw new IllegalArgumentException("callback must not be null");
+        }
+        state.onLost(callback);
+        return this;
     }
 
     @Override

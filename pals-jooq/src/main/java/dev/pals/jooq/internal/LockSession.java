@@ -6,30 +6,53 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A database session that advisory locks live on: one borrowed connection, and what this process
  * knows it holds there. Locks are tied to their session on the server and end with it, so the
- * session, not the lock, is what is borrowed, returned, reset and (later) watched.
+ * session, not the lock, is what is borrowed, returned, reset and watched.
  *
- * <p>A session is used by one thread at a time (the one acquiring or releasing through it); only
- * {@link #cancel()} and the return claim may come from another.
+ * <p>Every statement runs under the session's {@code use} lock: the owner's acquire and release, the
+ * watchdog's ping, a confirm. The watchdog only ever tries it, so it never delays the owner by more
+ * than one ping. Every call is bounded by a network timeout: the base one, or for a blocking wait its
+ * lock timeout plus the base one, so a dead or frozen network path fails the call rather than hang it.
  */
 public final class LockSession {
+    /** pgjdbc ignores the executor of {@code setNetworkTimeout}. */
+    private static final Executor DIRECT = Runnable::run;
+
     private final Connection connection;
     private final SessionSource source;
     private final boolean autoCommitWasOff;
+    private final int originalNetworkTimeoutMillis;
+    private final int networkTimeoutMillis;
     private final AtomicBoolean returned = new AtomicBoolean();
+    private final ReentrantLock use = new ReentrantLock();
 
+    // Guarded by use.
     private int held;
     private boolean uncertain;
     private volatile PreparedStatement running;
+    /** The lock state this session holds a lock for; null while it holds none. */
+    private volatile LockState owner;
+    /** The session is gone on the server (or its path is): what it held is lost. */
+    private volatile boolean lost;
 
-    LockSession(Connection connection, SessionSource source, boolean autoCommitWasOff) {
+    /**
+     * @param originalNetworkTimeoutMillis the connection's network timeout when borrowed, restored on
+     *     return (a user's DataSource); -1 if the pool restores it itself
+     */
+    LockSession(Connection connection, SessionSource source, boolean autoCommitWasOff,
+            int originalNetworkTimeoutMillis, int networkTimeoutMillis) {
         this.connection = connection;
         this.source = source;
         this.autoCommitWasOff = autoCommitWasOff;
+        this.originalNetworkTimeoutMillis = originalNetworkTimeoutMillis;
+        this.networkTimeoutMillis = networkTimeoutMillis;
     }
 
     Connection connection() {
@@ -41,50 +64,74 @@ public final class LockSession {
         return autoCommitWasOff;
     }
 
+    /** The connection's network timeout when borrowed, to restore; -1 if there is nothing to restore. */
+    int originalNetworkTimeoutMillis() {
+        return originalNetworkTimeoutMillis;
+    }
+
     /**
-     * Waits for the lock up to {@code lockTimeoutMillis} (0 = no limit), bounded by the server.
+     * Waits for the lock up to {@code lockTimeoutMillis} (0 = no limit), bounded by the server; the
+     * network timeout meanwhile is the lock timeout plus the base one (none when waiting forever).
      *
      * @throws SQLException with SQLSTATE 55P03 when the timeout passed
      */
     void lock(LockKey key, LockMode mode, long lockTimeoutMillis) throws SQLException {
         AdvisorySql.Statement sql = AdvisorySql.lock(key, mode);
-        uncertain = true;
-        try (PreparedStatement statement = connection.prepareStatement(sql.sql())) {
-            sql.bind(statement, key, lockTimeoutMillis);
-            running = statement;
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-            } finally {
-                running = null;
+        use.lock();
+        try {
+            uncertain = true;
+            long waitBound = lockTimeoutMillis == 0 ? 0 : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
+            connection.setNetworkTimeout(DIRECT, (int) waitBound);
+            try (PreparedStatement statement = connection.prepareStatement(sql.sql())) {
+                sql.bind(statement, key, lockTimeoutMillis);
+                running = statement;
+                try (ResultSet rs = statement.executeQuery()) {
+                    rs.next();
+                } finally {
+                    running = null;
+                }
+            } catch (SQLException e) {
+                if (SqlStates.tookNothing(e)) {
+                    uncertain = false;
+                }
+                throw noteFailure(e);
             }
-        } catch (SQLException e) {
-            if (SqlStates.tookNothing(e)) {
-                uncertain = false;
-            }
-            throw e;
+            held++;
+            uncertain = false;
+            connection.setNetworkTimeout(DIRECT, networkTimeoutMillis);
+        } finally {
+            use.unlock();
         }
-        held++;
-        uncertain = false;
     }
 
     /** One try; true if the lock was free and is now held here. */
     boolean tryLock(LockKey key, LockMode mode) throws SQLException {
-        boolean locked = queryBoolean(AdvisorySql.tryLock(key, mode), key);
-        if (locked) {
-            held++;
+        use.lock();
+        try {
+            boolean locked = queryBoolean(AdvisorySql.tryLock(key, mode), key);
+            if (locked) {
+                held++;
+            }
+            return locked;
+        } finally {
+            use.unlock();
         }
-        return locked;
     }
 
     /** Unlocks once; false if the server says this session did not hold it. */
     boolean unlock(LockKey key, LockMode mode) throws SQLException {
-        boolean unlocked = queryBoolean(AdvisorySql.unlock(key, mode), key);
-        if (unlocked) {
-            held--;
-        } else {
-            uncertain = true;
+        use.lock();
+        try {
+            boolean unlocked = queryBoolean(AdvisorySql.unlock(key, mode), key);
+            if (unlocked) {
+                held--;
+            } else {
+                uncertain = true;
+            }
+            return unlocked;
+        } finally {
+            use.unlock();
         }
-        return unlocked;
     }
 
     private boolean queryBoolean(AdvisorySql.Statement sql, LockKey key) throws SQLException {
@@ -96,14 +143,93 @@ public final class LockSession {
                 rs.next();
                 result = rs.getBoolean(1);
             }
+        } catch (SQLException e) {
+            throw noteFailure(e);
         }
         uncertain = false;
         return result;
     }
 
+    /**
+     * Asks the server whether this session holds {@code key} in {@code mode} right now.
+     *
+     * @throws SQLException if the session cannot answer (then it is {@linkplain #isLost() lost} if the
+     *     connection is gone)
+     */
+    boolean confirm(LockKey key, LockMode mode) throws SQLException {
+        use.lock();
+        try (PreparedStatement statement = connection.prepareStatement(AdvisorySql.HOLDS)) {
+            statement.setLong(1, Integer.toUnsignedLong(key.key1()));
+            statement.setLong(2, Integer.toUnsignedLong(key.key2()));
+            statement.setInt(3, key.isPair() ? 2 : 1);
+            statement.setString(4, mode == LockMode.SHARED ? "ShareLock" : "ExclusiveLock");
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw noteFailure(e);
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /**
+     * The watchdog's check: one cheap statement within {@code timeoutMillis}, unless the owner is using
+     * the session right now (then its own call will tell). It proves the session alive and keeps it
+     * from looking idle to {@code idle_session_timeout} or a proxy.
+     *
+     * @return false if the session turned out lost
+     */
+    boolean ping(int timeoutMillis) {
+        if (!use.tryLock()) {
+            return true;
+        }
+        try {
+            if (returned.get() || lost) {
+                return !lost;
+            }
+            connection.setNetworkTimeout(DIRECT, timeoutMillis);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(AdvisorySql.PING);
+            }
+            connection.setNetworkTimeout(DIRECT, networkTimeoutMillis);
+            return true;
+        } catch (SQLException e) {
+            noteFailure(e);
+            if (!lost) {
+                System.getLogger("dev.pals.jooq").log(System.Logger.Level.WARNING,
+                        "checking a lock session failed, but it does not look lost", e);
+            }
+            return !lost;
+        } finally {
+            use.unlock();
+        }
+    }
+
+    private SQLException noteFailure(SQLException e) {
+        if (SqlStates.isConnectionLost(e)) {
+            lost = true;
+        }
+        return e;
+    }
+
     /** Whether the session is known to hold no advisory lock, so its return needs no reset. */
     boolean isClean() {
-        return held == 0 && !uncertain;
+        return held == 0 && !uncertain && !lost;
+    }
+
+    /** Whether the session is known to be gone: the locks it held are lost. */
+    boolean isLost() {
+        return lost;
+    }
+
+    LockState owner() {
+        return owner;
+    }
+
+    void owner(LockState owner) {
+        this.owner = owner;
     }
 
     /** Cancels the statement in flight, if any (from another thread). */
@@ -118,15 +244,16 @@ public final class LockSession {
         }
     }
 
-    /** Claims the right to return this session; true exactly once. */
-    boolean claimReturn() {
-        return returned.compareAndSet(false, true);
-    }
-
     /** Returns the session to where it came from (once; later calls do nothing). Never throws. */
     void giveBack() {
-        if (claimReturn()) {
-            source.giveBack(this);
+        if (returned.compareAndSet(false, true)) {
+            owner = null;
+            use.lock();
+            try {
+                source.giveBack(this);
+            } finally {
+                use.unlock();
+            }
         }
     }
 }

@@ -9,7 +9,10 @@ import dev.pals.internal.Text;
 import java.lang.System.Logger.Level;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * What a lock handle holds: its acquire count and the session the lock lives on. Kept apart from the
@@ -36,6 +39,7 @@ final class LockState implements Runnable, LockInfo {
     private long acquiredAt;
     private boolean acquiring;
     private Cleaner.Cleanable cleanable;
+    private List<Consumer<? super LockInfo>> lostCallbacks = List.of();
 
     LockState(LockerCore core, LockKey key, LockMode mode) {
         this.core = core;
@@ -67,6 +71,8 @@ final class LockState implements Runnable, LockInfo {
      */
     LockerCore.Outcome acquire(Object handle, boolean blocking, Duration timeout) {
         long start = System.nanoTime();
+        LockSession lostSession = null;
+        long lostHeldSince = 0;
         synchronized (this) {
             core.checkOpen();
             if (acquiring) {
@@ -76,10 +82,20 @@ final class LockState implements Runnable, LockInfo {
                 }
             }
             if (holds > 0) {
-                holds++;
-                return null;
+                if (!session.isLost()) {
+                    holds++;
+                    return null;
+                }
+                // The next use notices the loss: report it, then acquire afresh.
+                lostSession = session;
+                lostHeldSince = acquiredAt;
+                holds = 0;
+                session = null;
             }
             acquiring = true;
+        }
+        if (lostSession != null) {
+            core.lockLost(this, lostSession, lostHeldSince);
         }
         LockerCore.Outcome outcome = null;
         try {
@@ -90,6 +106,7 @@ final class LockState implements Runnable, LockInfo {
                 notifyAll();
                 if (outcome != null && outcome.session != null) {
                     session = outcome.session;
+                    session.owner(this);
                     acquiredAt = outcome.endNanos;
                     holds = 1;
                     if (cleanable == null) {
@@ -140,9 +157,10 @@ final class LockState implements Runnable, LockInfo {
                 session = null;
                 return false;
             }
-            if (--holds > 0) {
+            if (--holds > 0 && !session.isLost()) {
                 return true;
             }
+            holds = 0;
             releasing = session;
             heldSince = acquiredAt;
             session = null;
@@ -150,12 +168,60 @@ final class LockState implements Runnable, LockInfo {
         return core.release(this, releasing, heldSince);
     }
 
+    /**
+     * The session this lock lived on is gone: the lock is lost. Reported once, by whoever notices
+     * first (the watchdog, a confirm, the next release or acquire).
+     */
+    void lost(LockSession lostSession) {
+        long heldSince;
+        synchronized (this) {
+            if (holds == 0 || session != lostSession) {
+                return;
+            }
+            heldSince = acquiredAt;
+            holds = 0;
+            session = null;
+        }
+        core.lockLost(this, lostSession, heldSince);
+    }
+
+    /**
+     * Asks the server whether the lock is held right now (one round trip on its session).
+     *
+     * @return false if this handle does not hold it, or its session turned out lost (then reported)
+     */
+    boolean confirm() {
+        LockSession holding;
+        synchronized (this) {
+            if (holds == 0 || core.isClosed()) {
+                return false;
+            }
+            holding = session;
+        }
+        boolean held = core.confirm(this, holding);
+        if (holding.isLost()) {
+            lost(holding);
+            return false;
+        }
+        return held;
+    }
+
+    synchronized void onLost(Consumer<? super LockInfo> callback) {
+        List<Consumer<? super LockInfo>> callbacks = new ArrayList<>(lostCallbacks);
+        callbacks.add(callback);
+        lostCallbacks = List.copyOf(callbacks);
+    }
+
+    synchronized List<Consumer<? super LockInfo>> lostCallbacks() {
+        return lostCallbacks;
+    }
+
     synchronized boolean isHeld() {
-        return holds > 0 && !core.isClosed();
+        return holds > 0 && !core.isClosed() && !session.isLost();
     }
 
     synchronized int holdCount() {
-        return core.isClosed() ? 0 : holds;
+        return isHeld() ? holds : 0;
     }
 
     /** The Cleaner action: the handle was collected; release what it still held. */

@@ -2,8 +2,10 @@ package dev.pals.jooq.internal;
 
 import dev.pals.AcquireFailure.Reason;
 import dev.pals.Lock;
+import dev.pals.LockInfo;
 import dev.pals.LockListener;
 import dev.pals.LockerStats;
+import dev.pals.internal.Text;
 import dev.pals.internal.Timeouts;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * What a Locker does with the database: borrow a session and take a lock on it, release a lock and
@@ -26,13 +29,24 @@ public final class LockerCore {
     private final Set<LockSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger locksHeld = new AtomicInteger();
     private final AtomicInteger waitingForLock = new AtomicInteger();
+    private final Consumer<? super LockInfo> onLockLost;
+    private final SessionWatchdog watchdog;
     private volatile boolean closed;
 
-    /** @param listener already guarded (see {@link LockListener#composite}), or {@link LockListener#NONE} */
-    public LockerCore(SessionSource source, LockListener listener) {
+    /**
+     * @param listener already guarded (see {@link LockListener#composite}), or {@link LockListener#NONE}
+     * @param onLockLost called once for every lost lock, or null
+     * @param watchInterval how often the watchdog pings every session that holds locks; zero: never
+     * @param pingTimeout the network timeout of one ping
+     */
+    public LockerCore(SessionSource source, LockListener listener, Consumer<? super LockInfo> onLockLost,
+            Duration watchInterval, Duration pingTimeout, String name) {
         this.source = source;
         this.listener = listener;
         this.listening = listener != LockListener.NONE;
+        this.onLockLost = onLockLost;
+        this.watchdog = watchInterval.isZero() ? null
+                : new SessionWatchdog(this, watchInterval, (int) Math.max(1, pingTimeout.toMillis()), name);
     }
 
     public void checkOpen() {
@@ -166,29 +180,84 @@ public final class LockerCore {
         if (closed) {
             return false;
         }
-        boolean released;
-        boolean lost = false;
-        try {
-            released = session.unlock(lock.key, lock.mode);
-        } catch (SQLException e) {
-            lost = SqlStates.isConnectionLost(e);
-            LOG.log(Level.WARNING, lost
-                    ? "releasing a lock failed: its database connection is gone, and the lock with it"
-                    : "releasing a lock failed; its session is reset or discarded, which releases it", e);
-            released = !lost;
-        } finally {
-            giveBack(session);
-        }
-        locksHeld.decrementAndGet();
-        if (listening) {
-            Duration held = Duration.ofNanos(System.nanoTime() - acquiredAt);
-            if (lost) {
-                listener.lockLost(lock, held);
-            } else {
-                listener.released(lock, held);
+        boolean released = false;
+        if (!session.isLost()) {
+            try {
+                released = session.unlock(lock.key, lock.mode);
+            } catch (SQLException e) {
+                if (!session.isLost()) {
+                    LOG.log(Level.WARNING, "releasing a lock failed; its session is reset or discarded, which releases it", e);
+                    released = true;
+                }
             }
         }
+        if (session.isLost()) {
+            lockLost(lock, session, acquiredAt);
+            return false;
+        }
+        giveBack(session);
+        locksHeld.decrementAndGet();
+        if (listening) {
+            listener.released(lock, Duration.ofNanos(System.nanoTime() - acquiredAt));
+        }
         return released;
+    }
+
+    /**
+     * A lock's session is gone: gives the session back (to be destroyed) and tells everyone who asked,
+     * once per lock (the caller guarantees that).
+     */
+    void lockLost(LockState lock, LockSession session, long acquiredAt) {
+        giveBack(session);
+        if (closed) {
+            return;
+        }
+        locksHeld.decrementAndGet();
+        Duration held = Duration.ofNanos(System.nanoTime() - acquiredAt);
+        LOG.log(Level.WARNING, "Lock \"" + Text.shorten(lock.name) + "\" (" + lock.mode.label()
+                + ") was lost after " + held.toMillis() + " ms: its database session ended");
+        if (listening) {
+            listener.lockLost(lock, held);
+        }
+        for (Consumer<? super LockInfo> callback : lock.lostCallbacks()) {
+            runCallback(callback, lock);
+        }
+        if (onLockLost != null) {
+            runCallback(onLockLost, lock);
+        }
+    }
+
+    private static void runCallback(Consumer<? super LockInfo> callback, LockInfo lock) {
+        try {
+            callback.accept(lock);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "a lost-lock callback failed; ignored", e);
+        }
+    }
+
+    /** The watchdog found {@code session} dead. */
+    void sessionLost(LockSession session) {
+        LockState owner = session.owner();
+        if (owner != null) {
+            owner.lost(session);
+        }
+    }
+
+    /** Whether the server says {@code session} holds {@code lock} right now; false if it cannot say. */
+    boolean confirm(LockState lock, LockSession session) {
+        try {
+            return session.confirm(lock.key, lock.mode);
+        } catch (SQLException e) {
+            if (!session.isLost()) {
+                LOG.log(Level.WARNING, "confirming a lock with the server failed", e);
+            }
+            return false;
+        }
+    }
+
+    /** The sessions lent out right now (the watchdog pings those that hold locks). */
+    Iterable<LockSession> sessions() {
+        return sessions;
     }
 
     private void giveBack(LockSession session) {
@@ -208,6 +277,9 @@ public final class LockerCore {
             return;
         }
         closed = true;
+        if (watchdog != null) {
+            watchdog.stop();
+        }
         for (LockSession session : sessions) {
             session.cancel();
         }

@@ -4,13 +4,18 @@ import dev.pals.LockListener;
 import io.agroal.api.AgroalDataSource;
 import io.agroal.api.AgroalDataSourceListener;
 import io.agroal.api.AgroalPoolInterceptor;
+import io.agroal.api.configuration.AgroalConnectionPoolConfiguration;
+import io.agroal.api.configuration.supplier.AgroalConnectionFactoryConfigurationSupplier;
 import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
-import io.agroal.api.exceptionsorter.PostgreSQLExceptionSorter;
 import io.agroal.api.security.NamePrincipal;
 import io.agroal.api.security.SimplePassword;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+import org.postgresql.Driver;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The Locker's own Agroal pool, in autocommit mode, behind a {@link ConnectionGate} of its size so
@@ -23,32 +28,61 @@ import java.sql.SQLException;
  */
 public final class PooledSessionSource implements SessionSource {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
+    /** Server-side TCP keepalive settings for the pool's sessions ({@code tcp_keepalives_*}). */
+    public static final String SERVER_KEEPALIVE =
+            "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3";
+    /** Connections idle longer than this are validated before they are lent out. */
+    static final Duration IDLE_VALIDATION = Duration.ofSeconds(1);
+    /** A connection whose session ended (class 08, or the server ending it: 57P01–57P03) is flushed. */
+    private static final AgroalConnectionPoolConfiguration.ExceptionSorter SESSION_ENDED = SqlStates::isConnectionLost;
     /** Set while a session known to hold nothing goes back, so the interceptor skips the reset. */
     private static final ThreadLocal<Boolean> RETURNING_CLEAN = new ThreadLocal<>();
 
     private final AgroalDataSource pool;
     private final LockListener listener;
     private final ConnectionGate gate;
+    private final int networkTimeoutMillis;
     private final String target;
 
+    /**
+     * @param url the JDBC URL; parameters it sets (ApplicationName, timeouts, options) win over ours
+     * @param networkTimeout the base network timeout of every call; also bounds connecting
+     */
     public PooledSessionSource(String url, String user, String password, int maxSize, String applicationName,
-            String target, LockListener listener) {
+            String target, Duration networkTimeout, LockListener listener) {
         this.target = target;
         this.listener = listener;
         this.gate = new ConnectionGate(maxSize);
+        this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
+        Properties fromUrl = Driver.parseURL(url, new Properties());
+        String connectSeconds = Long.toString(Math.max(1, (networkTimeout.toMillis() + 999) / 1000));
         AgroalDataSourceConfigurationSupplier configuration = new AgroalDataSourceConfigurationSupplier()
                 .metricsEnabled(false)
                 .connectionPoolConfiguration(pool -> pool
                         .initialSize(0)
                         .minSize(0)
                         .maxSize(maxSize)
-                        .exceptionSorter(new PostgreSQLExceptionSorter())
+                        .exceptionSorter(SESSION_ENDED)
+                        // A connection idle for a while may have died with its server: check it (one round
+                        // trip) before handing it out. Connections in steady use are not checked.
+                        .idleValidationTimeout(IDLE_VALIDATION)
+                        .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator.defaultValidator())
                         .addInterceptor(new ResetInterceptor())
                         .connectionFactoryConfiguration(factory -> {
+                            // A DataSource rather than the Driver: Agroal's Driver mode sets
+                            // DriverManager's JVM-wide login timeout.
                             factory.jdbcUrl(url)
-                                    .connectionProviderClass(org.postgresql.Driver.class)
+                                    .connectionProviderClass(PGSimpleDataSource.class)
                                     .autoCommit(true)
-                                    .jdbcProperty("ApplicationName", applicationName);
+                                    .networkTimeout(networkTimeout)
+                                    .loginTimeout(Duration.ofSeconds(Long.parseLong(connectSeconds)));
+                            unlessInUrl(fromUrl, factory, "ApplicationName", applicationName);
+                            unlessInUrl(fromUrl, factory, "connectTimeout", connectSeconds);
+                            unlessInUrl(fromUrl, factory, "loginTimeout", connectSeconds);
+                            unlessInUrl(fromUrl, factory, "tcpKeepAlive", "true");
+                            // Server-side TCP keepalive: a vanished client's session, and its locks, end
+                            // within about a minute instead of the OS default of two hours.
+                            unlessInUrl(fromUrl, factory, "options", SERVER_KEEPALIVE);
                             if (user != null) {
                                 factory.principal(new NamePrincipal(user));
                             }
@@ -60,13 +94,20 @@ public final class PooledSessionSource implements SessionSource {
         this.pool = new io.agroal.pool.DataSource(configuration.get(), new WarningLog());
     }
 
+    private static void unlessInUrl(Properties fromUrl, AgroalConnectionFactoryConfigurationSupplier factory,
+            String property, String value) {
+        if (fromUrl == null || fromUrl.getProperty(property) == null) {
+            factory.jdbcProperty(property, value);
+        }
+    }
+
     @Override
     public LockSession borrow(long timeoutNanos) throws SQLException, InterruptedException {
         if (!gate.enter(timeoutNanos)) {
             return null;
         }
         try {
-            return new LockSession(pool.getConnection(), this, false);
+            return new LockSession(pool.getConnection(), this, false, -1, networkTimeoutMillis);
         } catch (SQLException | RuntimeException | Error e) {
             gate.leave();
             throw e;

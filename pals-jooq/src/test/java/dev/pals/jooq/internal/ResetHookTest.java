@@ -31,6 +31,7 @@ class ResetHookTest {
     @BeforeEach
     void onePooledConnection() {
         pool = new PooledSessionSource(Db.url(), Db.user(), Db.password(), 1, "pals-reset-test", Db.target(),
+                java.time.Duration.ofSeconds(10),
                 new LockListener() {
                     @Override
                     public void connectionReset(boolean destroyed) {
