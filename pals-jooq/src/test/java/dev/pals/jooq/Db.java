@@ -30,6 +30,20 @@ public final class Db {
         return DB.password();
     }
 
+    public static String host() {
+        return DB.host();
+    }
+
+    public static int port() {
+        return DB.port();
+    }
+
+    /** The database name in the test URL. */
+    public static String database() {
+        String path = DB.url().replaceFirst("^jdbc:postgresql://[^/]*/?", "").replaceFirst("\\?.*$", "");
+        return path.isEmpty() ? "postgres" : path;
+    }
+
     /** {@code host:port} of the test database. */
     public static String target() {
         return DB.host() + ":" + DB.port();

@@ -36,7 +36,7 @@ class RoundTripTest {
     private static void assertCycleCost(java.util.function.Predicate<Lock> acquire, LockMode mode) {
         try (TcpProxy proxy = TcpProxy.start(Db.DB.host(), Db.DB.port());
                 Locker locker = JooqLocker.builder(Db.uniqueApp("round-trips"))
-                        .url("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + database())
+                        .url("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + Db.database())
                         .user(Db.user()).password(Db.password()).build()) {
             for (int i = 0; i < 20; i++) { // warm up: connection, server-side prepared statements
                 Lock lock = locker.lock("warm-" + i, mode);
@@ -52,10 +52,5 @@ class RoundTripTest {
             assertThat(proxy.connections()).isZero();
             assertThat(proxy.roundTrips()).isLessThanOrEqualTo(2L * CYCLES);
         }
-    }
-
-    private static String database() {
-        String path = Db.url().replaceFirst("^jdbc:postgresql://[^/]*/", "");
-        return path.isEmpty() ? "postgres" : path;
     }
 }

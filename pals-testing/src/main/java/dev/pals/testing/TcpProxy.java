@@ -23,6 +23,7 @@ public final class TcpProxy implements AutoCloseable {
     private final AtomicLong connections = new AtomicLong();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    private volatile boolean frozen;
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -61,6 +62,33 @@ public final class TcpProxy implements AutoCloseable {
         connections.set(0);
     }
 
+    /**
+     * The path goes silent: nothing is forwarded either way, new connections are accepted but get no
+     * answer, yet every socket stays open (this machine's kernel still acknowledges, so TCP keepalive
+     * sees nothing wrong). Only a timeout can tell.
+     */
+    public void freeze() {
+        frozen = true;
+    }
+
+    /** Forwarding resumes; what was held back flows on. */
+    public void thaw() {
+        frozen = false;
+    }
+
+    /** Cuts every connection now (with a reset, as a failed network path or a proxy restart would). */
+    public void dropConnections() {
+        for (Socket socket : sockets) {
+            try {
+                socket.setSoLinger(true, 0);
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            closeQuietly(socket);
+        }
+        sockets.clear();
+    }
+
     private void acceptLoop() {
         while (!closed) {
             try {
@@ -88,6 +116,9 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    while (frozen && !closed) {
+                        Thread.sleep(5);
+                    }
                     if (fromClient) {
                         if (flights.serverSpokeLast) {
                             roundTrips.incrementAndGet();
@@ -101,6 +132,8 @@ public final class TcpProxy implements AutoCloseable {
                 }
             } catch (IOException ignored) {
                 // one side went away: close both
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);

@@ -35,8 +35,13 @@ public final class PooledSessionSource implements SessionSource {
     static final Duration IDLE_VALIDATION = Duration.ofSeconds(1);
     /** A connection whose session ended (class 08, or the server ending it: 57P01–57P03) is flushed. */
     private static final AgroalConnectionPoolConfiguration.ExceptionSorter SESSION_ENDED = SqlStates::isConnectionLost;
-    /** Set while a session known to hold nothing goes back, so the interceptor skips the reset. */
-    private static final ThreadLocal<Boolean> RETURNING_CLEAN = new ThreadLocal<>();
+    /**
+     * What the session going back is known to be, for the interceptor: {@link #CLEAN} (skip the reset),
+     * {@link #LOST} (its session is gone: destroy it), or unset (reset it).
+     */
+    private static final ThreadLocal<Object> RETURNING = new ThreadLocal<>();
+    private static final Object CLEAN = "clean";
+    private static final Object LOST = "lost";
 
     private final AgroalDataSource pool;
     private final LockListener listener;
@@ -55,13 +60,19 @@ public final class PooledSessionSource implements SessionSource {
         this.gate = new ConnectionGate(maxSize);
         this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
         Properties fromUrl = Driver.parseURL(url, new Properties());
-        String connectSeconds = Long.toString(Math.max(1, (networkTimeout.toMillis() + 999) / 1000));
+        long connectTimeoutSeconds = Math.max(1, (networkTimeout.toMillis() + 999) / 1000);
+        String connectSeconds = Long.toString(connectTimeoutSeconds);
         AgroalDataSourceConfigurationSupplier configuration = new AgroalDataSourceConfigurationSupplier()
                 .metricsEnabled(false)
                 .connectionPoolConfiguration(pool -> pool
                         .initialSize(0)
                         .minSize(0)
                         .maxSize(maxSize)
+                        // One attempt per borrow: the caller's acquire decides what a failure means.
+                        .establishmentRetryAttempts(0)
+                        // The gate lends only free or creatable connections; this is a backstop above
+                        // the login timeout (Agroal's own default waits forever).
+                        .acquisitionTimeout(Duration.ofSeconds(2 * connectTimeoutSeconds + 1))
                         .exceptionSorter(SESSION_ENDED)
                         // A connection idle for a while may have died with its server: check it (one round
                         // trip) before handing it out. Connections in steady use are not checked.
@@ -75,7 +86,7 @@ public final class PooledSessionSource implements SessionSource {
                                     .connectionProviderClass(PGSimpleDataSource.class)
                                     .autoCommit(true)
                                     .networkTimeout(networkTimeout)
-                                    .loginTimeout(Duration.ofSeconds(Long.parseLong(connectSeconds)));
+                                    .loginTimeout(Duration.ofSeconds(connectTimeoutSeconds));
                             unlessInUrl(fromUrl, factory, "ApplicationName", applicationName);
                             unlessInUrl(fromUrl, factory, "connectTimeout", connectSeconds);
                             unlessInUrl(fromUrl, factory, "loginTimeout", connectSeconds);
@@ -116,17 +127,17 @@ public final class PooledSessionSource implements SessionSource {
 
     @Override
     public void giveBack(LockSession session) {
-        boolean clean = session.isClean();
-        if (clean) {
-            RETURNING_CLEAN.set(Boolean.TRUE);
+        Object known = session.isLost() ? LOST : session.isClean() ? CLEAN : null;
+        if (known != null) {
+            RETURNING.set(known);
         }
         try {
             session.connection().close();
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "returning a connection to the PALs pool failed", e);
         } finally {
-            if (clean) {
-                RETURNING_CLEAN.remove();
+            if (known != null) {
+                RETURNING.remove();
             }
             gate.leave();
         }
@@ -158,7 +169,13 @@ public final class PooledSessionSource implements SessionSource {
     private final class ResetInterceptor implements AgroalPoolInterceptor {
         @Override
         public void onConnectionReturn(Connection connection) {
-            if (RETURNING_CLEAN.get() != null) {
+            Object known = RETURNING.get();
+            if (known == CLEAN) {
+                return;
+            }
+            if (known == LOST) {
+                Connections.destroy(connection);
+                listener.connectionReset(true);
                 return;
             }
             boolean destroyed = false;
@@ -182,7 +199,9 @@ public final class PooledSessionSource implements SessionSource {
 
         @Override
         public void onWarning(Throwable throwable) {
-            LOG.log(Level.WARNING, "Agroal: " + throwable, throwable);
+            // A connection found closed on return is one PALs already knows to be dead: no news.
+            boolean closed = throwable instanceof SQLException && "08003".equals(((SQLException) throwable).getSQLState());
+            LOG.log(closed ? Level.DEBUG : Level.WARNING, "Agroal: " + throwable, throwable);
         }
     }
 }

@@ -1,0 +1,114 @@
+package dev.pals.jooq.faults;
+
+import static dev.pals.jooq.Db.locker;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.pals.AcquireFailure;
+import dev.pals.Lock;
+import dev.pals.Locker;
+import dev.pals.jooq.Db;
+import dev.pals.jooq.JooqLocker;
+import dev.pals.testing.TcpProxy;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A network path that goes silent, made by a proxy that stops forwarding: TCP keepalive cannot see it
+ * (the proxy's kernel still answers), so every call is bounded by a network timeout and the watchdog
+ * notices held locks are gone.
+ */
+@Timeout(60)
+class FrozenNetworkTest {
+    private static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(1);
+    private TcpProxy proxy;
+
+    @BeforeEach
+    void proxy() {
+        proxy = TcpProxy.start(Db.host(), Db.port());
+    }
+
+    @AfterEach
+    void closeProxy() {
+        proxy.close();
+    }
+
+    private JooqLocker.Builder throughProxy(String app) {
+        return JooqLocker.builder(app).url("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + Db.database())
+                .user(Db.user()).password(Db.password()).networkTimeout(NETWORK_TIMEOUT);
+    }
+
+    @Test
+    void theWatchdogNoticesAFrozenPathWithinTheIntervalPlusOneSecond() {
+        Recorder recorder = new Recorder();
+        Duration interval = Duration.ofMillis(500);
+        String app = Db.uniqueApp("frozen");
+        try (Locker locker = throughProxy(app).lockCheckInterval(interval).listener(recorder).build();
+                Locker direct = locker(app).build()) {
+            Lock lock = locker.lock("k").onLost(recorder.lockCallback());
+            assertThat(lock.acquire()).isTrue();
+            long frozenAt = System.nanoTime();
+            proxy.freeze();
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> recorder.lockCallbacks(lock.name()) == 1);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(recorder.firstLostAt.get(lock.name()) - frozenAt))
+                    .isLessThanOrEqualTo(interval.plusSeconds(1).plusMillis(200).toMillis());
+            assertThat(lock.isHeld()).isFalse();
+            assertThat(lock.release()).isFalse();
+
+            // The server still has the frozen session, and its lock, until the path speaks again and the
+            // dropped connection's end reaches it.
+            assertThat(direct.lock("k").acquire(false)).isFalse();
+            proxy.thaw();
+            assertThat(direct.lock("k").acquire(Duration.ofSeconds(5))).isTrue();
+        }
+        assertThat(Threads.insidePals()).isEmpty();
+    }
+
+    @Test
+    void aBlockedAcquireOnAFrozenPathEndsAfterItsTimeoutPlusTheNetworkTimeout() throws Exception {
+        String app = Db.uniqueApp("frozen-wait");
+        try (Locker locker = throughProxy(app).build(); Locker direct = locker(app).build()) {
+            Lock blocker = direct.lock("k");
+            assertThat(blocker.acquire()).isTrue();
+            long start = System.nanoTime();
+            CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> locker.lock("k").acquire(Duration.ofMillis(800)));
+            Thread.sleep(200);
+            proxy.freeze();
+            // The server's lock_timeout answer cannot get through; the network timeout ends the wait.
+            assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOfSatisfying(AcquireFailure.class,
+                            failure -> assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.CONNECTION_LOST));
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(waitedMillis).isBetween(1800L, 4000L);
+
+            proxy.thaw();
+            blocker.release();
+            // After the fault, new acquires work: the dead connection was dropped, not handed out again.
+            assertThat(locker.lock("k").acquire(Duration.ofSeconds(5))).isTrue();
+        }
+        assertThat(Threads.insidePals()).isEmpty();
+    }
+
+    @Test
+    void aDroppedPathFailsReleaseQuietlyAndTheLockerRecovers() {
+        Recorder recorder = new Recorder();
+        String app = Db.uniqueApp("dropped");
+        try (Locker locker = throughProxy(app).listener(recorder).build(); Locker direct = locker(app).build()) {
+            Lock lock = locker.lock("k");
+            assertThat(lock.acquire()).isTrue();
+            proxy.dropConnections();
+            assertThat(lock.release()).isFalse();
+            assertThat(recorder.listenerLost).containsExactly(lock.name());
+            await().atMost(Duration.ofSeconds(5)).until(() -> direct.lock("k").acquire(false));
+            assertThat(locker.lock("k2").acquire(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.pals.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An embedded PostgreSQL of a test's own, which the test may stop and start again (a server restart)
+ * on the same port and data directory. For fault tests; everything else shares {@link TestDatabase}.
+ */
+public final class EmbeddedServer implements AutoCloseable {
+    private final Path dataDirectory;
+    private final Map<String, String> config;
+    private int port;
+    private EmbeddedPostgres postgres;
+
+    private EmbeddedServer(Map<String, String> config) throws IOException {
+        this.dataDirectory = Files.createTempDirectory("pals-embedded-server");
+        this.config = new LinkedHashMap<>(config);
+        start();
+    }
+
+    /** A new server, started; {@code config} as {@code postgresql.conf} settings. */
+    public static EmbeddedServer start(Map<String, String> config) {
+        try {
+            return new EmbeddedServer(config);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts it (again): same data, same port. */
+    public synchronized void start() throws IOException {
+        if (postgres != null) {
+            return;
+        }
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setDataDirectory(dataDirectory)
+                .setCleanDataDirectory(false);
+        if (port != 0) {
+            builder.setPort(port);
+        }
+        config.forEach(builder::setServerConfig);
+        postgres = builder.start();
+        port = postgres.getPort();
+    }
+
+    /** Stops it (a fast shutdown: sessions end, their locks with them). */
+    public synchronized void stop() throws IOException {
+        if (postgres != null) {
+            postgres.close();
+            postgres = null;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** JDBC URL of its {@code postgres} database; connect as user {@code postgres}, no password. */
+    public String url() {
+        return "jdbc:postgresql://localhost:" + port + "/postgres";
+    }
+
+    @Override
+    public void close() throws IOException {
+        stop();
+        try (var files = Files.walk(dataDirectory)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+}
