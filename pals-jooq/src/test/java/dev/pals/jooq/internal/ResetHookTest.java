@@ -127,6 +127,23 @@ class ResetHookTest {
         next.giveBack();
     }
 
+    @Test
+    void poolSessionsCarryServerKeepalivesTheNetworkTimeoutAndTheirApplicationName() throws Exception {
+        LockSession session = pool.borrow(SECOND);
+        try (Statement statement = session.connection().createStatement();
+                ResultSet rs = statement.executeQuery("select current_setting('tcp_keepalives_idle'),"
+                        + " current_setting('tcp_keepalives_interval'), current_setting('tcp_keepalives_count'),"
+                        + " current_setting('application_name')")) {
+            rs.next();
+            assertThat(rs.getString(1)).isIn("30", "30s");
+            assertThat(rs.getString(2)).isIn("10", "10s");
+            assertThat(rs.getString(3)).isEqualTo("3");
+            assertThat(rs.getString(4)).isEqualTo("pals-reset-test");
+        }
+        assertThat(session.connection().getNetworkTimeout()).isEqualTo(10_000);
+        session.giveBack();
+    }
+
     static int backendPid(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
                 ResultSet rs = statement.executeQuery("select pg_backend_pid()")) {
