@@ -77,7 +77,8 @@ public final class PooledSessionSource implements SessionSource {
                         // A connection idle for a while may have died with its server: check it (one round
                         // trip) before handing it out. Connections in steady use are not checked.
                         .idleValidationTimeout(IDLE_VALIDATION)
-                        .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator.defaultValidator())
+                        .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator
+                                .defaultValidatorWithTimeout((int) connectTimeoutSeconds))
                         .addInterceptor(new ResetInterceptor())
                         .connectionFactoryConfiguration(factory -> {
                             // A DataSource rather than the Driver: Agroal's Driver mode sets
