@@ -136,6 +136,24 @@ class OwnershipTest {
         assertThat(Db.holders(lock.key())).isEmpty();
     }
 
+    /** Regression: a second acquirer waiting forever on the handle spun holding its monitor. */
+    @Test
+    void aSecondThreadWaitingForeverOnTheSameHandleWaitsForTheFirstWithoutSpinning() throws Exception {
+        Lock blocker = locker.lock("forever-handle");
+        Lock lock = locker.lock("forever-handle");
+        assertThat(blocker.acquire()).isTrue();
+        CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(10)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !Db.waiters(lock.key()).isEmpty());
+        CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> lock.acquire(Lock.WAIT_FOREVER));
+        Thread.sleep(100);
+        blocker.release();
+        assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(second.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(lock.holdCount()).isEqualTo(2);
+        lock.release();
+        lock.release();
+    }
+
     @Test
     void separateHandlesOnOneNameExcludeEachOtherAcrossThreads() throws Exception {
         Lock mine = locker.lock("per-thread");

@@ -134,7 +134,11 @@ final class LockState implements Runnable, LockInfo {
                 if (!forever && left <= 0) {
                     return LockerCore.Outcome.failed(Reason.TIMEOUT, null, null, start);
                 }
-                TimeUnit.NANOSECONDS.timedWait(this, forever ? 0 : left);
+                if (forever) {
+                    wait();
+                } else {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
