@@ -59,10 +59,6 @@ public final class LockerCore {
         return closed;
     }
 
-    LockListener listener() {
-        return listener;
-    }
-
     /**
      * Borrows a session and takes the lock on it: one try if not {@code blocking} (or the timeout is
      * zero), otherwise a wait bounded by the server. Waiting for the session counts against
