@@ -38,10 +38,12 @@ public class DefaultLockObservationConvention implements LockObservationConventi
         return contextualName;
     }
 
+    /** {@value MeterNames#TAG_OUTCOME} only once it ended, so that a meter handler's active-task timer goes without it. */
     @Override
     public KeyValues getLowCardinalityKeyValues(LockObservationContext context) {
-        return KeyValues.of(MeterNames.TAG_APPLICATION, context.application(), MeterNames.TAG_MODE,
-                context.mode().label(), MeterNames.TAG_OUTCOME, context.outcome().orElse("unknown"));
+        KeyValues keyValues = KeyValues.of(MeterNames.TAG_APPLICATION, context.application(), MeterNames.TAG_MODE,
+                context.mode().label());
+        return context.outcome().map(outcome -> keyValues.and(MeterNames.TAG_OUTCOME, outcome)).orElse(keyValues);
     }
 
     @Override
