@@ -42,8 +42,8 @@ import java.util.function.ToDoubleFunction;
  * removed from the registry when it is {@linkplain #close() closed} or the Locker closes. One
  * {@code PalsMetrics} serves one Locker. Names and tags: {@link MeterNames}.
  *
- * <p>Listener calls cost a map update and a timer record; they never throw (the Locker guards them
- * too).
+ * <p>Listener calls cost a map update and a timer record. If one fails (a registry that throws), the
+ * Locker logs it and the acquire or release goes on.
  */
 public final class PalsMetrics implements LockListener, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.pals.micrometer");
