@@ -171,6 +171,10 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
         }
         meters.clear();
         for (Observation observation : acquiring.values()) {
+            // An acquire cut short by close() throws IllegalStateException and reports no end of its own.
+            if (observation.getContext() instanceof LockObservationContext) {
+                ((LockObservationContext) observation.getContext()).end(MeterNames.ERROR, null);
+            }
             observation.error(new IllegalStateException("the Locker was closed"));
             observation.stop();
         }

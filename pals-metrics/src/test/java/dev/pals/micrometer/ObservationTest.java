@@ -112,6 +112,27 @@ class ObservationTest {
     }
 
     @Test
+    void anAcquireCutShortByClosingTheLockerEndsItsSpanWithAnError() throws Exception {
+        PalsMetrics metrics = PalsMetrics.builder(registry).observations(observations).build();
+        Locker locker = locker(Db.uniqueApp("obs")).listener(metrics).build();
+        metrics.bindTo(locker);
+        try (Locker other = locker(null).build()) {
+            Lock elsewhere = other.lock(locker.key("closing"), dev.pals.LockMode.EXCLUSIVE);
+            assertThat(elsewhere.acquire()).isTrue();
+            Lock waiting = locker.lock("closing");
+            java.util.concurrent.CompletableFuture<Boolean> acquire =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> waiting.acquire(Duration.ofSeconds(20)));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> locker.stats().waitingForLock() == 1);
+            locker.close();
+            assertThatThrownBy(() -> acquire.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(IllegalStateException.class);
+            elsewhere.release();
+        }
+        assertThat(spans.stopped).containsExactly("pals.lock.wait \"pals acquire\" {mode=exclusive, outcome=error, pals.lock.name="
+                + locker.appName().orElseThrow() + ".closing} error IllegalStateException");
+    }
+
+    @Test
     void observationMetersAndListenerMetersShareOneRegistryWithoutAClash() {
         PalsMetrics metrics = PalsMetrics.builder(registry).observations(observations).observeHolds(true).build();
         try (Locker locker = locker(Db.uniqueApp("obs")).listener(metrics).build()) {
