@@ -59,6 +59,11 @@ final class CompositeLockListener implements LockListener {
     }
 
     @Override
+    public void lockerClosed() {
+        each("lockerClosed", LockListener::lockerClosed);
+    }
+
+    @Override
     public String toString() {
         return "LockListener.composite" + listeners;
     }

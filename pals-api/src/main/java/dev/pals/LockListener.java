@@ -54,6 +54,14 @@ public interface LockListener {
     default void connectionReset(boolean destroyed) {
     }
 
+    /**
+     * The Locker was closed. Locks it still held ended with their sessions, without a {@link #released}
+     * each; no events follow. A listener that keeps state per lock or per Locker (meters, spans) lets
+     * it go here.
+     */
+    default void lockerClosed() {
+    }
+
     /** See {@link #composite(List)}. */
     static LockListener composite(LockListener... listeners) {
         return composite(List.of(listeners));

@@ -63,4 +63,24 @@ class LockListenerTest {
         };
         LockListener.composite(thrower).lockLost(LOCK, Duration.ZERO);
     }
+
+    @Test
+    void compositePassesLockerClosedToEach() {
+        List<String> heard = new ArrayList<>();
+        LockListener first = new LockListener() {
+            @Override
+            public void lockerClosed() {
+                heard.add("first");
+                throw new IllegalStateException("boom");
+            }
+        };
+        LockListener second = new LockListener() {
+            @Override
+            public void lockerClosed() {
+                heard.add("second");
+            }
+        };
+        LockListener.composite(first, second).lockerClosed();
+        assertThat(heard).containsExactly("first", "second");
+    }
 }

@@ -57,6 +57,11 @@ class ListenerTest {
         public void connectionReset(boolean destroyed) {
             events.add("reset " + (destroyed ? "destroyed" : "clean"));
         }
+
+        @Override
+        public void lockerClosed() {
+            events.add("closed");
+        }
     }
 
     @Test
@@ -154,5 +159,50 @@ class ListenerTest {
             assertThat(locker.stats().locksHeld()).isEqualTo(2);
             assertThat(locker.stats().waitingForLock()).isZero();
         }
+    }
+
+    @Test
+    void closingTheLockerIsReportedOnceWithoutAReleasePerHeldLock() {
+        Recorder recorder = new Recorder();
+        Locker locker = locker(null).listener(recorder).build();
+        Lock lock = locker.lock("ev-close");
+        assertThat(lock.acquire()).isTrue();
+        locker.close();
+        locker.close();
+        assertThat(lock.release()).isFalse();
+        // The session still held the lock, so closing resets it; "closed" comes last.
+        assertThat(recorder.events).containsExactly("started ev-close exclusive", "acquired ev-close", "reset clean", "closed");
+    }
+
+    @Test
+    void oneHandleGivesTheSameLockInfoFromAcquireToRelease() {
+        List<LockInfo> seen = new CopyOnWriteArrayList<>();
+        LockListener listener = new LockListener() {
+            @Override
+            public void acquireStarted(LockInfo lock) {
+                seen.add(lock);
+            }
+
+            @Override
+            public void acquired(LockInfo lock, Duration waited) {
+                seen.add(lock);
+            }
+
+            @Override
+            public void released(LockInfo lock, Duration held) {
+                seen.add(lock);
+            }
+        };
+        try (Locker locker = locker(null).listener(listener).build()) {
+            Lock first = locker.lock("ev-same", LockMode.SHARED);
+            Lock second = locker.lock("ev-same", LockMode.SHARED);
+            assertThat(first.acquire()).isTrue();
+            assertThat(second.acquire()).isTrue();
+            first.release();
+            second.release();
+        }
+        assertThat(seen).hasSize(6);
+        assertThat(seen.get(0)).isSameAs(seen.get(1)).isSameAs(seen.get(4));
+        assertThat(seen.get(2)).isSameAs(seen.get(3)).isSameAs(seen.get(5)).isNotSameAs(seen.get(0));
     }
 }

@@ -283,6 +283,9 @@ public final class LockerCore {
             giveBack(session);
         }
         source.close();
+        if (listening) {
+            listener.lockerClosed();
+        }
     }
 
     /** Where the locks live, for messages: host and port, never credentials. */
