@@ -259,6 +259,45 @@ class HostileNamesTest {
         }
     }
 
+    @Test
+    void anAppNameWithANulByteStillConnects() {
+        // The app name went whole into application_name, and pgjdbc refuses a NUL there: no Locker of
+        // such an app could ever connect, though its keys hash like any other.
+        try (Locker locker = Db.locker("a\u0000b").build(); Locker other = Db.locker("a\u0000b").build()) {
+            Lock lock = locker.lock("name");
+            assertThat(lock.key()).isEqualTo(LockKey.named("a\u0000b", "name"));
+            assertThat(lock.acquire(false)).isTrue();
+            assertThat(other.lock("name").acquire(false)).isFalse();
+            int pid = Db.holders(lock.key()).get(0);
+            assertThat(Db.queryString("select application_name from pg_stat_activity where pid = " + pid))
+                    .isEqualTo("pals:a?b");
+            assertThat(lock.release()).isTrue();
+        }
+    }
+
+    @Test
+    void hostileAppNamesAreHashedAndKeptShortAsApplicationName() {
+        List<String> apps = List.of("app'; drop table pg_class; --", planes(0x0101), "\u001B[31m\n",
+                "x".repeat(MEGABYTE), "\u00E9".repeat(100));
+        for (String app : apps) {
+            String shown = dev.pals.internal.Text.shorten(app);
+            try (Locker locker = Db.locker(app).build(); Locker other = Db.locker(app).build()) {
+                Lock lock = locker.lock("name");
+                assertThat(lock.key()).isEqualTo(LockKey.named(app, "name"));
+                assertThat(lock.acquire(false)).as("acquire with app %s", shown).isTrue();
+                assertThat(other.lock("name").acquire(false)).as("other Locker of app %s", shown).isFalse();
+                int pid = Db.holders(lock.key()).get(0);
+                String applicationName = Db.queryString(
+                        "select application_name from pg_stat_activity where pid = " + pid);
+                assertThat(applicationName).as("application_name with app %s", shown).startsWith("pals:")
+                        .doesNotContain("\n", "\u001B");
+                assertThat(applicationName.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(63);
+                assertThat(lock.release()).isTrue();
+                assertThat(locker.toString()).hasSizeLessThan(300);
+            }
+        }
+    }
+
     private static String proxiedUrl(TcpProxy proxy) {
         String path = Db.url().replaceFirst("^jdbc:postgresql://[^/]*/", "");
         return "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + (path.isEmpty() ? "postgres" : path);
