@@ -145,15 +145,16 @@ class LockModelTest {
             try {
                 sequence.run();
             } catch (Throwable e) {
-                String message = String.format("sequence %d of seed %d failed (replay: -Dpals.seed=%d, or this"
-                        + " sequence alone: -Dpals.model.sequenceSeed=%d)%n%s%nsteps:%n%s",
-                        i, seed, seed, sequenceSeed, e, String.join("\n", sequence.trace));
+                String replay = only != null ? "" : String.format(" of seed %d (replay: -Dpals.seed=%d)", seed, seed);
+                String message = String.format("sequence %d%s failed; this sequence alone:"
+                        + " -Dpals.model.sequenceSeed=%d%n%s%nsteps:%n%s",
+                        i, replay, sequenceSeed, e, String.join("\n", sequence.trace));
                 System.out.println(message);
                 throw new AssertionError(message, e);
             }
         }
-        System.out.printf("model test (seed %d): %d sequences, %s, in %.1f s%n", seed, sequences, counts,
-                (System.nanoTime() - start) / 1e9);
+        System.out.printf("model test (%s %d): %d sequences, %s, in %.1f s%n", only != null ? "sequence seed" : "seed",
+                only != null ? only : seed, sequences, counts, (System.nanoTime() - start) / 1e9);
         assertThat(counts.steps).isGreaterThanOrEqualTo((long) sequences * STEPS);
         if (only == null && sequences >= 50) {
             // The run must have reached the interesting states, not only the easy ones.
