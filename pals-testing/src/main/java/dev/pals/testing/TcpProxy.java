@@ -23,10 +23,10 @@ public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final AtomicLong roundTrips = new AtomicLong();
-    private final AtomicLong connections = new AtomicLong();
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<ByteArrayOutputStream> recorded = new CopyOnWriteArrayList<>();
     private volatile boolean recording;
+    private final AtomicLong connections = new AtomicLong();
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -51,21 +51,6 @@ public final class TcpProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    /** Client-to-server flights since the start or the last {@link #resetCounts()}. */
-    public long roundTrips() {
-        return roundTrips.get();
-    }
-
-    /** Connections accepted since the start or the last {@link #resetCounts()}. */
-    public long connections() {
-        return connections.get();
-    }
-
-    public void resetCounts() {
-        roundTrips.set(0);
-        connections.set(0);
-    }
-
     /** Keeps every byte clients send to the server on connections opened from now on. */
     public TcpProxy recordClientBytes() {
         recording = true;
@@ -81,6 +66,21 @@ public final class TcpProxy implements AutoCloseable {
             }
         }
         return copies;
+    }
+
+    /** Client-to-server flights since the start or the last {@link #resetCounts()}. */
+    public long roundTrips() {
+        return roundTrips.get();
+    }
+
+    /** Connections accepted since the start or the last {@link #resetCounts()}. */
+    public long connections() {
+        return connections.get();
+    }
+
+    public void resetCounts() {
+        roundTrips.set(0);
+        connections.set(0);
     }
 
     private void acceptLoop() {
