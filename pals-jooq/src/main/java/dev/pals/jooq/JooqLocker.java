@@ -62,8 +62,24 @@ public final class JooqLocker implements Locker {
         return new Builder(appName);
     }
 
+    /**
+     * {@code pals:<app>} as the pool's {@code application_name}: control characters (a NUL would make
+     * the driver refuse to connect) as {@code ?}, and cut to the 63 bytes PostgreSQL keeps of it.
+     */
     private static String applicationName(Optional<String> appName) {
-        return appName.map(app -> "pals:" + app).orElse("pals");
+        String name = appName.map(app -> "pals:" + app).orElse("pals");
+        StringBuilder kept = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < name.length(); i += Character.charCount(name.codePointAt(i))) {
+            int codePoint = name.codePointAt(i);
+            int size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+            if (bytes + size > 63) {
+                break;
+            }
+            kept.appendCodePoint(Character.isISOControl(codePoint) ? '?' : codePoint);
+            bytes += size;
+        }
+        return kept.toString();
     }
 
     /** The settings this Locker was built with. */

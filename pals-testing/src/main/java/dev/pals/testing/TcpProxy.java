@@ -1,11 +1,13 @@
 package dev.pals.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,12 +16,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * A TCP proxy between a client and PostgreSQL that counts protocol round trips: every time the client
  * starts sending after the server last spoke (or at the start) is one flight, whatever the statement.
  * It sees what {@code pg_stat_statements} does not (such as the empty query of {@code isValid()}).
+ * On request ({@link #recordClientBytes()}) it also keeps every byte clients send, per connection.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final String targetHost;
     private final int targetPort;
     private final AtomicLong roundTrips = new AtomicLong();
+    private final List<ByteArrayOutputStream> recorded = new CopyOnWriteArrayList<>();
+    private volatile boolean recording;
     private final AtomicLong connections = new AtomicLong();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -45,6 +50,23 @@ public final class TcpProxy implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
+    }
+
+    /** Keeps every byte clients send to the server on connections opened from now on. */
+    public TcpProxy recordClientBytes() {
+        recording = true;
+        return this;
+    }
+
+    /** What clients sent, one array per connection recorded, in the order the connections came. */
+    public List<byte[]> clientBytes() {
+        List<byte[]> copies = new ArrayList<>();
+        for (ByteArrayOutputStream sent : recorded) {
+            synchronized (sent) {
+                copies.add(sent.toByteArray());
+            }
+        }
+        return copies;
     }
 
     /** Client-to-server flights since the start or the last {@link #resetCounts()}. */
@@ -100,6 +122,10 @@ public final class TcpProxy implements AutoCloseable {
                 sockets.add(upstream);
                 connections.incrementAndGet();
                 Flights flights = new Flights();
+                if (recording) {
+                    flights.sent = new ByteArrayOutputStream();
+                    recorded.add(flights.sent);
+                }
                 pump(client, upstream, flights, true);
                 pump(upstream, client, flights, false);
             } catch (IOException e) {
@@ -124,6 +150,12 @@ public final class TcpProxy implements AutoCloseable {
                             roundTrips.incrementAndGet();
                         }
                         flights.serverSpokeLast = false;
+                        ByteArrayOutputStream sent = flights.sent;
+                        if (sent != null) {
+                            synchronized (sent) {
+                                sent.write(buffer, 0, n);
+                            }
+                        }
                     } else {
                         flights.serverSpokeLast = true;
                     }
@@ -165,5 +197,7 @@ public final class TcpProxy implements AutoCloseable {
     /** Per connection: who spoke last. The client's first bytes count as a flight too. */
     private static final class Flights {
         volatile boolean serverSpokeLast = true;
+        /** What the client sent, when recording. */
+        volatile ByteArrayOutputStream sent;
     }
 }

@@ -119,6 +119,11 @@ public final class TestDatabase {
         return host;
     }
 
+    /** Where the server came from: {@code embedded}, {@code PALS_DB_URL} or {@code testcontainers}. */
+    public String origin() {
+        return origin;
+    }
+
     public int port() {
         return port;
     }

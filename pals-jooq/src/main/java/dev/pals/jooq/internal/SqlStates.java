@@ -51,12 +51,12 @@ final class SqlStates {
     }
 
     /**
-     * Whether a failed lock statement is known to have taken no lock: a lock timeout or a deadlock
-     * only ever ends a wait. A cancel (57014) may land just after the lock was granted, and a session
-     * lock outlives the failed statement, so that one is not.
+     * Whether a failed lock statement is known to have taken no lock: only a deadlock, which the
+     * server reports only for a request still waiting. A lock timeout (55P03), like a cancel (57014),
+     * may land just as the lock is granted: the server then keeps the lock it granted and still fails
+     * the statement, and a session lock outlives the failed statement.
      */
     static boolean tookNothing(SQLException e) {
-        String state = e.getSQLState();
-        return LOCK_NOT_AVAILABLE.equals(state) || DEADLOCK_DETECTED.equals(state);
+        return DEADLOCK_DETECTED.equals(e.getSQLState());
     }
 }
