@@ -49,21 +49,27 @@ public final class Text {
     }
 
     /**
-     * {@code value} as it may appear in a message or log line: at most {@value #MAX_SHOWN} characters
-     * (a longer one is cut to a prefix and its length), control characters and lone surrogates
-     * escaped as {@code \\uXXXX}.
+     * {@code value} as it may appear in a message or log line: control characters and lone surrogates
+     * escaped as {@code \\uXXXX}, and at most {@value #MAX_SHOWN} characters of that (a longer one is cut
+     * to a prefix of about 60 and the original length).
      */
     public static String shorten(String value) {
         if (value == null) {
             return "null";
         }
         int length = value.length();
-        int shown = length <= MAX_SHOWN ? length : PREFIX;
-        if (shown < length && Character.isHighSurrogate(value.charAt(shown - 1))) {
-            shown--;
-        }
-        StringBuilder out = new StringBuilder(shown + 24);
-        for (int i = 0; i < shown; i++) {
+        StringBuilder out = new StringBuilder(Math.min(length, MAX_SHOWN) + 24);
+        int cut = -1;
+        int cutAt = 0;
+        for (int i = 0; i < length; i++) {
+            if (cut < 0 && out.length() >= PREFIX) {
+                // Where a long name is cut: after PREFIX characters of output, never inside a pair.
+                cut = out.length();
+                cutAt = i;
+            }
+            if (out.length() > MAX_SHOWN) {
+                break;
+            }
             char c = value.charAt(i);
             boolean pairedHigh = Character.isHighSurrogate(c) && i + 1 < length
                     && Character.isLowSurrogate(value.charAt(i + 1));
@@ -71,13 +77,16 @@ public final class Text {
                     && Character.isHighSurrogate(value.charAt(i - 1));
             if (Character.isISOControl(c) || (Character.isSurrogate(c) && !pairedHigh && !pairedLow)) {
                 out.append(String.format("\\u%04X", (int) c));
+            } else if (pairedHigh) {
+                out.append(c).append(value.charAt(++i));
             } else {
                 out.append(c);
             }
         }
-        if (shown < length) {
-            out.append("…(").append(length).append(" chars)");
+        if (out.length() <= MAX_SHOWN) {
+            return out.toString();
         }
-        return out.toString();
+        out.setLength(cut);
+        return out.append("…(").append(length).append(" chars)").toString();
     }
 }

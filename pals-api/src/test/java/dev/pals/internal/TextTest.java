@@ -26,8 +26,15 @@ class TextTest {
     }
 
     @Test
+    void escapesCountAgainstTheLimit() {
+        String shown = Text.shorten("\u0000".repeat(1000));
+        assertThat(shown).hasSizeLessThan(Text.MAX_SHOWN + 24).endsWith("…(1000 chars)").startsWith("\\u0000");
+        assertThat(Text.shorten("\n".repeat(13))).isEqualTo("\\u000A".repeat(13));
+    }
+
+    @Test
     void aCutNeverSplitsASurrogatePair() {
         String name = "x".repeat(59) + "\uD83D\uDD12" + "z".repeat(100);
-        assertThat(Text.shorten(name)).doesNotContain("\\uD83D").startsWith("x".repeat(59) + "…");
+        assertThat(Text.shorten(name)).doesNotContain("\\uD83D").startsWith("x".repeat(59) + "\uD83D\uDD12…");
     }
 }
