@@ -10,6 +10,7 @@ import dev.pals.AcquireFailure;
 import dev.pals.Lock;
 import dev.pals.Locker;
 import dev.pals.PalsException;
+import dev.pals.testing.ServerView;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -31,8 +32,8 @@ class FailuresTest {
             assertThat(blocker.acquire()).isTrue();
             Lock lock = locker.lock("k");
             CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(20)));
-            await().atMost(Duration.ofSeconds(5)).until(() -> !Db.waiters(lock.key()).isEmpty());
-            Db.terminate(Db.waiters(lock.key()).get(0));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(lock.key()).isEmpty());
+            ServerView.terminate(ServerView.waiters(lock.key()).get(0));
 
             assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOfSatisfying(AcquireFailure.class, failure -> {
@@ -51,7 +52,7 @@ class FailuresTest {
         try (Locker locker = locker(Db.uniqueApp("died")).maxPoolSize(1).build()) {
             Lock lock = locker.lock("k");
             assertThat(lock.acquire()).isTrue();
-            Db.terminate(Db.holders(lock.key()).get(0));
+            ServerView.terminate(ServerView.holders(lock.key()).get(0));
             assertThat(lock.release()).isFalse();
             assertThat(lock.isHeld()).isFalse();
             Lock again = locker.lock("k");
@@ -89,7 +90,7 @@ class FailuresTest {
     void aServerErrorIsThrownWithItsSqlState() throws Exception {
         String database = "pals_no_advisory";
         try (Connection admin = Db.DB.connect(); Statement statement = admin.createStatement()) {
-            assumeThat(Db.queryString("select rolsuper::text from pg_roles where rolname = current_user"))
+            assumeThat(ServerView.queryString("select rolsuper::text from pg_roles where rolname = current_user"))
                     .as("needs a superuser to set up a database without advisory lock rights").isEqualTo("true");
             statement.execute("drop database if exists " + database);
             statement.execute("create database " + database);

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.pals.Lock;
 import dev.pals.LockKey;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.logging.Level;
@@ -23,7 +24,7 @@ class ForgottenLockTest {
                 Locker locker = locker(Db.uniqueApp("forgotten")).maxPoolSize(1).build()) {
             WeakReference<Lock> handle = acquireAndForget(locker, "forgotten-lock");
             LockKey key = locker.key("forgotten-lock");
-            assertThat(Db.holders(key)).hasSize(1);
+            assertThat(ServerView.holders(key)).hasSize(1);
 
             // The library keeps no strong reference to the handle: it is collected...
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
@@ -31,7 +32,7 @@ class ForgottenLockTest {
                 return handle.get() == null;
             });
             // ...and then the lock is released on the server...
-            await().atMost(Duration.ofSeconds(10)).until(() -> Db.holders(key).isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> ServerView.holders(key).isEmpty());
             // ...the only pool connection came back...
             assertThat(locker.lock("another").acquire(Duration.ofSeconds(2))).isTrue();
             // ...with a warning that names the lock.
@@ -54,7 +55,7 @@ class ForgottenLockTest {
                 return handle.get() == null;
             });
             assertThat(holder.isHeld()).isTrue();
-            assertThat(Db.holders(holder.key())).hasSize(1);
+            assertThat(ServerView.holders(holder.key())).hasSize(1);
             assertThat(log.text()).doesNotContain("garbage collected");
             holder.release();
         }

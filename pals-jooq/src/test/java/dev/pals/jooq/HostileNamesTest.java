@@ -10,6 +10,7 @@ import dev.pals.Lock;
 import dev.pals.LockKey;
 import dev.pals.LockMode;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import dev.pals.testing.TcpProxy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -116,7 +117,7 @@ class HostileNamesTest {
             // At most 80 characters of the name, control characters escaped (six characters each).
             assertThat(lock.toString()).as("toString of %s", shown).hasSizeLessThan(600);
             assertThat(lock.acquire(false)).as("first try on %s", shown).isTrue();
-            assertThat(Db.holders(key)).as("holders of %s", shown).hasSize(1);
+            assertThat(ServerView.holders(key)).as("holders of %s", shown).hasSize(1);
             // Excluded through another Locker's pool, exclusive and shared, try and timed.
             assertThat(second.lock(name).acquire(false)).as("second handle on %s", shown).isFalse();
             assertThat(second.lock(name, LockMode.SHARED).acquire(Duration.ofMillis(5))).isFalse();
@@ -125,7 +126,7 @@ class HostileNamesTest {
             assertThat(other.acquire(Duration.ofSeconds(5))).as("after the release, on %s", shown).isTrue();
             assertThat(first.lock(name).acquire(false)).isFalse();
             assertThat(other.release()).isTrue();
-            assertThat(Db.holders(key)).isEmpty();
+            assertThat(ServerView.holders(key)).isEmpty();
         }
         // Nothing is normalized, trimmed or cut: every distinct string is its own lock.
         assertThat(keys).hasSameSizeAs(names);
@@ -159,8 +160,8 @@ class HostileNamesTest {
                 Lock lock = wire.lock(name);
                 assertThat(lock.acquire(false)).isTrue();
                 // The holder's statement, as the server saw it: placeholders only.
-                int pid = Db.holders(lock.key()).get(0);
-                String query = Db.queryString("select query from pg_stat_activity where pid = " + pid);
+                int pid = ServerView.holders(lock.key()).get(0);
+                String query = ServerView.queryString("select query from pg_stat_activity where pid = " + pid);
                 assertThat(query).contains("$1").doesNotContain(marker);
                 assertThat(wire.lock(name).acquire(false)).isFalse();
                 assertThat(wire.lock(name, LockMode.SHARED).acquire(Duration.ofMillis(5))).isFalse();
@@ -268,8 +269,8 @@ class HostileNamesTest {
             assertThat(lock.key()).isEqualTo(LockKey.named("a\u0000b", "name"));
             assertThat(lock.acquire(false)).isTrue();
             assertThat(other.lock("name").acquire(false)).isFalse();
-            int pid = Db.holders(lock.key()).get(0);
-            assertThat(Db.queryString("select application_name from pg_stat_activity where pid = " + pid))
+            int pid = ServerView.holders(lock.key()).get(0);
+            assertThat(ServerView.queryString("select application_name from pg_stat_activity where pid = " + pid))
                     .isEqualTo("pals:a?b");
             assertThat(lock.release()).isTrue();
         }
@@ -286,8 +287,8 @@ class HostileNamesTest {
                 assertThat(lock.key()).isEqualTo(LockKey.named(app, "name"));
                 assertThat(lock.acquire(false)).as("acquire with app %s", shown).isTrue();
                 assertThat(other.lock("name").acquire(false)).as("other Locker of app %s", shown).isFalse();
-                int pid = Db.holders(lock.key()).get(0);
-                String applicationName = Db.queryString(
+                int pid = ServerView.holders(lock.key()).get(0);
+                String applicationName = ServerView.queryString(
                         "select application_name from pg_stat_activity where pid = " + pid);
                 assertThat(applicationName).as("application_name with app %s", shown).startsWith("pals:")
                         .doesNotContain("\n", "\u001B");

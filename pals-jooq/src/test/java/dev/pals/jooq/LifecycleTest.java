@@ -15,6 +15,7 @@ import dev.pals.LockMode;
 import dev.pals.LockOptions;
 import dev.pals.Locker;
 import dev.pals.PalsException;
+import dev.pals.testing.ServerView;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -119,8 +120,8 @@ class LifecycleTest {
         assertThat(shared.acquire()).isTrue();
         locker.close();
 
-        assertThat(Db.freeElsewhere(held.key())).isTrue();
-        assertThat(Db.freeElsewhere(shared.key())).isTrue();
+        assertThat(ServerView.freeElsewhere(held.key())).isTrue();
+        assertThat(ServerView.freeElsewhere(shared.key())).isTrue();
         assertThat(held.isHeld()).isFalse();
         assertThat(held.holdCount()).isZero();
         assertThat(held.release()).isFalse();
@@ -138,13 +139,13 @@ class LifecycleTest {
         try (Locker other = locker(null).build(); HeldLock blocker = other.lock(locker.key("contended"), LockMode.EXCLUSIVE).hold()) {
             CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(
                     () -> locker.lock("contended").acquire(Duration.ofSeconds(30)));
-            await().atMost(Duration.ofSeconds(5)).until(() -> !Db.waiters(blocker.lock().key()).isEmpty());
+            await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(blocker.lock().key()).isEmpty());
             long start = System.nanoTime();
             locker.close();
             assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(IllegalStateException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-            assertThat(Db.waiters(blocker.lock().key())).isEmpty();
+            assertThat(ServerView.waiters(blocker.lock().key())).isEmpty();
         }
     }
 

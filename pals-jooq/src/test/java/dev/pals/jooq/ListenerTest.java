@@ -12,6 +12,7 @@ import dev.pals.LockListener;
 import dev.pals.LockMode;
 import dev.pals.Locker;
 import dev.pals.LockerStats;
+import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -111,7 +112,7 @@ class ListenerTest {
             try (HeldLock held = locker.lock("ev-throw").hold()) {
                 assertThat(held.lock().isHeld()).isTrue();
             }
-            assertThat(Db.freeElsewhere(locker.key("ev-throw"))).isTrue();
+            assertThat(ServerView.freeElsewhere(locker.key("ev-throw"))).isTrue();
             assertThat(recorder.events).containsExactly("started ev-throw exclusive", "acquired ev-throw", "released ev-throw");
             assertThat(log.text()).contains("failed on acquireStarted").contains("boom");
         }
@@ -128,7 +129,7 @@ class ListenerTest {
         try (Locker locker = locker(null).listener(recorder).build()) {
             Lock lock = locker.lock("ev-lost");
             assertThat(lock.acquire()).isTrue();
-            Db.terminate(Db.holders(lock.key()).get(0));
+            ServerView.terminate(ServerView.holders(lock.key()).get(0));
             assertThat(lock.release()).isFalse();
             assertThat(recorder.events).contains("lost ev-lost").doesNotContain("released ev-lost");
             assertThat(recorder.events).contains("reset destroyed");

@@ -10,6 +10,7 @@ import dev.pals.LockMode;
 import dev.pals.LockOptions;
 import dev.pals.Locker;
 import dev.pals.ReadWriteLock;
+import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,13 +50,13 @@ class ModesTest {
         assertThat(reader.acquire()).isTrue();
         Lock writer = locker.lock("queue", LockMode.EXCLUSIVE);
         CompletableFuture<Boolean> writing = CompletableFuture.supplyAsync(() -> writer.acquire(Duration.ofSeconds(10)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !Db.waiters(writer.key()).isEmpty());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(writer.key()).isEmpty());
 
         // A new reader does not jump the queued writer: a try fails, a blocking request waits.
         assertThat(locker.lock("queue", LockMode.SHARED).acquire(false)).isFalse();
         Lock lateReader = locker.lock("queue", LockMode.SHARED);
         CompletableFuture<Boolean> lateReading = CompletableFuture.supplyAsync(() -> lateReader.acquire(Duration.ofSeconds(10)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> Db.waiters(writer.key()).size() == 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> ServerView.waiters(writer.key()).size() == 2);
 
         reader.release();
         assertThat(writing.get(5, TimeUnit.SECONDS)).isTrue();
@@ -91,14 +92,14 @@ class ModesTest {
         Lock singleLock = locker.lock(single, LockMode.EXCLUSIVE);
         assertThat(pairLock.acquire()).isTrue();
         assertThat(singleLock.acquire()).isTrue();
-        assertThat(Db.holders(pair)).hasSize(1);
-        assertThat(Db.holders(single)).hasSize(1).doesNotContainAnyElementsOf(Db.holders(pair));
+        assertThat(ServerView.holders(pair)).hasSize(1);
+        assertThat(ServerView.holders(single)).hasSize(1).doesNotContainAnyElementsOf(ServerView.holders(pair));
         assertThat(locker.lock(pair, LockMode.EXCLUSIVE).acquire(false)).isFalse();
         assertThat(pairLock.name()).isEqualTo("(0, 42)");
         assertThat(singleLock.name()).isEqualTo("42");
         pairLock.release();
         singleLock.release();
-        assertThat(Db.holders(pair)).isEmpty();
+        assertThat(ServerView.holders(pair)).isEmpty();
     }
 
     @Test
@@ -108,13 +109,13 @@ class ModesTest {
         Lock b = locker.lock(key, LockOptions.of(LockMode.SHARED));
         assertThat(a.acquire()).isTrue();
         assertThat(b.acquire()).isTrue();
-        assertThat(Db.holders(key)).hasSize(2);
+        assertThat(ServerView.holders(key)).hasSize(2);
         assertThat(locker.lock(key, LockMode.EXCLUSIVE).acquire(false)).isFalse();
         a.release();
         b.release();
         Lock big = locker.lock(LockKey.of(Long.MIN_VALUE), LockMode.SHARED);
         assertThat(big.acquire()).isTrue();
-        assertThat(Db.holders(LockKey.of(Long.MIN_VALUE))).hasSize(1);
+        assertThat(ServerView.holders(LockKey.of(Long.MIN_VALUE))).hasSize(1);
         big.release();
     }
 
@@ -125,7 +126,7 @@ class ModesTest {
             assertThat(lock.key().value()).isEqualTo(8527727818887320220L);
             assertThat(lock.name()).isEqualTo("my-app.my-lock");
             assertThat(lock.acquire()).isTrue();
-            assertThat(Db.holders(LockKey.of(8527727818887320220L))).hasSize(1);
+            assertThat(ServerView.holders(LockKey.of(8527727818887320220L))).hasSize(1);
             lock.release();
         }
         try (Locker bare = locker(null).build()) {

@@ -8,6 +8,7 @@ import dev.pals.Lock;
 import dev.pals.LockKey;
 import dev.pals.LockMode;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,8 +79,8 @@ class MutualExclusionStressTest {
             }
             for (int key = 0; key < KEYS; key++) {
                 LockKey lockKey = first.key(keyName(key));
-                assertThat(Db.holders(lockKey)).as("holders of key %d after the run", key).isEmpty();
-                assertThat(Db.waiters(lockKey)).as("waiters of key %d after the run", key).isEmpty();
+                assertThat(ServerView.holders(lockKey)).as("holders of key %d after the run", key).isEmpty();
+                assertThat(ServerView.waiters(lockKey)).as("waiters of key %d after the run", key).isEmpty();
             }
         }
     }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.pals.HeldLock;
 import dev.pals.Lock;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +35,8 @@ class OwnershipTest {
     void reacquiringAHeldHandleSucceedsAtOnceWithoutARoundTripAndCounts() throws Exception {
         Lock lock = locker.lock("reentry");
         assertThat(lock.acquire()).isTrue();
-        int pid = Db.holders(lock.key()).get(0);
-        String lastStatement = Db.stateChange(pid);
+        int pid = ServerView.holders(lock.key()).get(0);
+        String lastStatement = ServerView.stateChange(pid);
         Thread.sleep(20);
 
         assertThat(lock.acquire()).isTrue();
@@ -43,18 +44,18 @@ class OwnershipTest {
         assertThat(lock.acquire(Duration.ofMillis(5))).isTrue();
         assertThat(lock.holdCount()).isEqualTo(4);
         // The holding session ran no statement for the three re-entries.
-        assertThat(Db.stateChange(pid)).isEqualTo(lastStatement);
-        assertThat(Db.holders(lock.key())).containsExactly(pid);
+        assertThat(ServerView.stateChange(pid)).isEqualTo(lastStatement);
+        assertThat(ServerView.holders(lock.key())).containsExactly(pid);
 
         assertThat(lock.release()).isTrue();
         assertThat(lock.release()).isTrue();
         assertThat(lock.release()).isTrue();
         assertThat(lock.isHeld()).isTrue();
-        assertThat(Db.freeElsewhere(lock.key())).isFalse();
+        assertThat(ServerView.freeElsewhere(lock.key())).isFalse();
 
         assertThat(lock.release()).isTrue();
         assertThat(lock.isHeld()).isFalse();
-        assertThat(Db.holders(lock.key())).isEmpty();
+        assertThat(ServerView.holders(lock.key())).isEmpty();
         assertThat(lock.release()).isFalse();
     }
 
@@ -67,11 +68,11 @@ class OwnershipTest {
             inner.close();
             inner.close(); // a second close releases nothing more
             assertThat(lock.holdCount()).isEqualTo(1);
-            assertThat(Db.freeElsewhere(lock.key())).isFalse();
+            assertThat(ServerView.freeElsewhere(lock.key())).isFalse();
             assertThat(outer.lock()).isSameAs(lock);
         }
         assertThat(lock.isHeld()).isFalse();
-        assertThat(Db.freeElsewhere(lock.key())).isTrue();
+        assertThat(ServerView.freeElsewhere(lock.key())).isTrue();
     }
 
     @Test
@@ -82,7 +83,7 @@ class OwnershipTest {
         assertThat(holder.acquire()).isTrue();
         assertThat(idle.release()).isFalse();
         assertThat(holder.isHeld()).isTrue();
-        assertThat(Db.freeElsewhere(holder.key())).isFalse();
+        assertThat(ServerView.freeElsewhere(holder.key())).isFalse();
         assertThat(holder.release()).isTrue();
     }
 
@@ -92,7 +93,7 @@ class OwnershipTest {
         assertThat(CompletableFuture.supplyAsync(lock::acquire).get()).isTrue();
         assertThat(lock.isHeld()).isTrue();
         assertThat(lock.release()).isTrue();
-        assertThat(Db.freeElsewhere(lock.key())).isTrue();
+        assertThat(ServerView.freeElsewhere(lock.key())).isTrue();
     }
 
     @Test
@@ -101,7 +102,7 @@ class OwnershipTest {
         Lock lock = locker.lock("in-flight");
         assertThat(blocker.acquire()).isTrue();
         CompletableFuture<Boolean> acquiring = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(10)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !Db.waiters(lock.key()).isEmpty());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(lock.key()).isEmpty());
 
         long start = System.nanoTime();
         assertThat(lock.release()).isFalse();
@@ -119,21 +120,21 @@ class OwnershipTest {
         Lock lock = locker.lock("shared-handle");
         assertThat(blocker.acquire()).isTrue();
         CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(10)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !Db.waiters(lock.key()).isEmpty());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(lock.key()).isEmpty());
         CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(10)));
         // A non-blocking acquire on the handle does not wait for the one in flight.
         assertThat(lock.acquire(false)).isFalse();
         Thread.sleep(100);
-        assertThat(Db.waiters(lock.key())).hasSize(1);
+        assertThat(ServerView.waiters(lock.key())).hasSize(1);
 
         blocker.release();
         assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
         assertThat(second.get(10, TimeUnit.SECONDS)).isTrue();
         assertThat(lock.holdCount()).isEqualTo(2);
-        assertThat(Db.holders(lock.key())).hasSize(1);
+        assertThat(ServerView.holders(lock.key())).hasSize(1);
         lock.release();
         lock.release();
-        assertThat(Db.holders(lock.key())).isEmpty();
+        assertThat(ServerView.holders(lock.key())).isEmpty();
     }
 
     /** Regression: a second acquirer waiting forever on the handle spun holding its monitor. */
@@ -143,7 +144,7 @@ class OwnershipTest {
         Lock lock = locker.lock("forever-handle");
         assertThat(blocker.acquire()).isTrue();
         CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(10)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !Db.waiters(lock.key()).isEmpty());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(lock.key()).isEmpty());
         CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> lock.acquire(Lock.WAIT_FOREVER));
         Thread.sleep(100);
         blocker.release();

@@ -9,6 +9,7 @@ import dev.pals.AcquireFailure;
 import dev.pals.Lock;
 import dev.pals.LockOptions;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,15 +35,15 @@ class PoolTest {
         }
         HashSet<Integer> pids = new HashSet<>();
         for (Lock lock : locks) {
-            assertThat(Db.holders(lock.key())).hasSize(1);
-            pids.add(Db.holders(lock.key()).get(0));
+            assertThat(ServerView.holders(lock.key())).hasSize(1);
+            pids.add(ServerView.holders(lock.key()).get(0));
         }
         assertThat(pids).hasSize(4);
-        assertThat(Db.backends("pals:" + app)).isEqualTo(4);
+        assertThat(ServerView.backends("pals:" + app)).isEqualTo(4);
         locker.close();
-        await().atMost(Duration.ofSeconds(5)).until(() -> Db.backends("pals:" + app) == 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> ServerView.backends("pals:" + app) == 0);
         for (Lock lock : locks) {
-            assertThat(Db.freeElsewhere(lock.key())).isTrue();
+            assertThat(ServerView.freeElsewhere(lock.key())).isTrue();
         }
     }
 
@@ -55,7 +56,7 @@ class PoolTest {
                 assertThat(lock.acquire()).isTrue();
                 assertThat(lock.release()).isTrue();
             }
-            assertThat(Db.backends("pals:" + app)).isEqualTo(1);
+            assertThat(ServerView.backends("pals:" + app)).isEqualTo(1);
         }
     }
 

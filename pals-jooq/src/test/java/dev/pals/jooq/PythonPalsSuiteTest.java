@@ -11,6 +11,7 @@ import dev.pals.Lock;
 import dev.pals.LockMode;
 import dev.pals.LockOptions;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -91,7 +92,7 @@ class PythonPalsSuiteTest {
             assertThat(lock2.acquire(false)).isFalse();
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(300));
 
-            int holder = Db.holders(lock1.key()).get(0);
+            int holder = ServerView.holders(lock1.key()).get(0);
             CompletableFuture<Long> waited = CompletableFuture.supplyAsync(() -> {
                 long begin = System.nanoTime();
                 boolean acquired = lock2.acquire(Duration.ofMillis(300));
@@ -100,10 +101,10 @@ class PythonPalsSuiteTest {
             });
             // While it waits, the server shows it waiting on the advisory lock: bounded there, not polled.
             await().atMost(Duration.ofMillis(280)).pollInterval(Duration.ofMillis(10))
-                    .until(() -> !Db.waiters(lock1.key()).isEmpty());
-            int waiter = Db.waiters(lock1.key()).get(0);
+                    .until(() -> !ServerView.waiters(lock1.key()).isEmpty());
+            int waiter = ServerView.waiters(lock1.key()).get(0);
             assertThat(waiter).isNotEqualTo(holder);
-            assertThat(Db.waitEvent(waiter)).isEqualTo("advisory");
+            assertThat(ServerView.waitEvent(waiter)).isEqualTo("advisory");
 
             assertThat(waited.get()).isBetween(300L, 349L);
         } finally {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pals.Lock;
 import dev.pals.LockKey;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -50,7 +51,7 @@ class TimeoutRaceTest {
             System.out.println("timeout race (seed " + seed + "): " + timeouts + " timeouts against "
                     + cycles + " holder cycles");
             assertThat(timeouts).as("the race needs timeouts").isPositive();
-            assertThat(Db.holders(key)).as("sessions still holding the lock, seed %d", seed).isEmpty();
+            assertThat(ServerView.holders(key)).as("sessions still holding the lock, seed %d", seed).isEmpty();
             assertThat(locker.lock("contended").acquire(false)).isTrue();
         }
     }

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.pals.Lock;
 import dev.pals.LockOptions;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +79,7 @@ class TimeoutTest {
         CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(patient::acquire);
         Thread.sleep(2500); // longer than the locker's 2 s default
         assertThat(waiting).isNotDone();
-        assertThat(Db.waiters(holder.key())).hasSize(1);
+        assertThat(ServerView.waiters(holder.key())).hasSize(1);
         holder.release();
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue();
         patient.release();
@@ -87,7 +88,7 @@ class TimeoutTest {
     @Test
     void acquireWithWaitForeverArgumentWaitsUntilReleased() throws Exception {
         CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> locker.lock("held").acquire(Lock.WAIT_FOREVER));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !Db.waiters(holder.key()).isEmpty());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(holder.key()).isEmpty());
         Thread.sleep(2200);
         assertThat(waiting).isNotDone();
         holder.release();

@@ -8,6 +8,7 @@ import dev.pals.AcquireFailure;
 import dev.pals.Lock;
 import dev.pals.LockKey;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import io.agroal.api.AgroalDataSource;
 import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
 import io.agroal.api.security.NamePrincipal;
@@ -80,8 +81,8 @@ class UserDataSourceTest {
         try (Locker locker = JooqLocker.builder(Db.uniqueApp("user-ds")).dataSource(dataSource).build()) {
             Lock lock = locker.lock("doomed");
             assertThat(lock.acquire()).isTrue();
-            int pid = Db.holders(lock.key()).get(0);
-            Db.terminate(pid);
+            int pid = ServerView.holders(lock.key()).get(0);
+            ServerView.terminate(pid);
             assertThat(lock.release()).isFalse();
             assertThat(physical.isClosed()).isTrue();
         }

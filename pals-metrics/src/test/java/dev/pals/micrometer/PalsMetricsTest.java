@@ -12,6 +12,7 @@ import dev.pals.LockInfo;
 import dev.pals.LockListener;
 import dev.pals.LockMode;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.Meter;
@@ -175,7 +176,7 @@ class PalsMetricsTest {
             assertThat(lost.count()).isZero();
             Lock lock = locker.lock("fragile");
             assertThat(lock.acquire()).isTrue();
-            Db.terminate(Db.holders(lock.key()).get(0));
+            ServerView.terminate(ServerView.holders(lock.key()).get(0));
             assertThat(lock.release()).isFalse();
 
             assertThat(lost.count()).isEqualTo(1);
@@ -232,7 +233,7 @@ class PalsMetricsTest {
             Lock lock = locker.lock("robust");
             assertThat(lock.acquire()).isTrue();
             assertThat(lock.release()).isTrue();
-            assertThat(Db.holders(lock.key())).isEmpty();
+            assertThat(ServerView.holders(lock.key())).isEmpty();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.pals.micrometer;
 import dev.pals.Lock;
 import dev.pals.LockMode;
 import dev.pals.Locker;
+import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,7 +176,7 @@ final class Workload {
                 throw new IllegalStateException("could not take the lease");
             }
             sleep(200);
-            Db.terminate(Db.holders(lease.key()).get(0));
+            ServerView.terminate(ServerView.holders(lease.key()).get(0));
             if (lease.release()) {
                 throw new IllegalStateException("a lock whose session was terminated was released");
             }

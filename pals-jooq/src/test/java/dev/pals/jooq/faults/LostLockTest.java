@@ -8,6 +8,7 @@ import dev.pals.Lock;
 import dev.pals.LockMode;
 import dev.pals.Locker;
 import dev.pals.jooq.Db;
+import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class LostLockTest {
             assertThat(lock.confirmHeld()).isTrue();
 
             long terminatedAt = System.nanoTime();
-            Db.terminate(Db.holders(lock.key()).get(0));
+            ServerView.terminate(ServerView.holders(lock.key()).get(0));
             await().atMost(CHECK.plusSeconds(2)).pollInterval(Duration.ofMillis(10))
                     .until(() -> recorder.lockCallbacks(lock.name()) == 1);
             long detectedAfter = TimeUnit.NANOSECONDS.toMillis(recorder.firstLostAt.get(lock.name()) - terminatedAt);
@@ -64,7 +65,7 @@ class LostLockTest {
             Lock reentered = locker.lock("by-reentry").onLost(recorder.lockCallback());
             for (Lock lock : new Lock[] {confirmed, released, reentered}) {
                 assertThat(lock.acquire()).isTrue();
-                Db.terminate(Db.holders(lock.key()).get(0));
+                ServerView.terminate(ServerView.holders(lock.key()).get(0));
             }
             // Nothing has touched the sessions yet: this process cannot know.
             assertThat(confirmed.isHeld()).isTrue();

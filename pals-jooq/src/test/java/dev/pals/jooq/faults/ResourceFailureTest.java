@@ -10,6 +10,7 @@ import dev.pals.Lock;
 import dev.pals.Locker;
 import dev.pals.jooq.Db;
 import dev.pals.jooq.JooqLocker;
+import dev.pals.testing.ServerView;
 import dev.pals.testing.TcpProxy;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -33,19 +34,19 @@ class ResourceFailureTest {
             Lock b = locker.lock("b");
             assertThat(a.acquire()).isTrue();
             assertThat(b.acquire()).isTrue();
-            assertThat(Db.backends("pals:" + app)).isEqualTo(2);
+            assertThat(ServerView.backends("pals:" + app)).isEqualTo(2);
             for (int i = 0; i < 5; i++) {
                 assertThatThrownBy(() -> locker.lock("c").hold(Duration.ofMillis(100))).isInstanceOfSatisfying(
                         AcquireFailure.class, failure -> assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.NO_CONNECTION));
             }
             assertThat(locker.stats().connectionsInUse()).isEqualTo(2);
-            assertThat(Db.backends("pals:" + app)).isEqualTo(2);
+            assertThat(ServerView.backends("pals:" + app)).isEqualTo(2);
             a.release();
             b.release();
             assertThat(locker.lock("c").acquire()).isTrue();
             assertThat(Threads.insidePals()).isEmpty();
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> Db.backends("pals:" + app) == 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> ServerView.backends("pals:" + app) == 0);
     }
 
     @Test
@@ -88,7 +89,7 @@ class ResourceFailureTest {
 
     @Test
     void anAuthenticationFailureIsClearAndLeavesNoBackendBehind() {
-        int before = Db.backends("pals:auth-fail");
+        int before = ServerView.backends("pals:auth-fail");
         try (Locker locker = JooqLocker.builder("auth-fail").url(Db.url()).user("no_such_role_pals").build()) {
             for (int i = 0; i < 3; i++) {
                 assertThatThrownBy(() -> locker.lock("a").acquire()).isInstanceOfSatisfying(AcquireFailure.class,
@@ -100,6 +101,6 @@ class ResourceFailureTest {
             assertThat(locker.stats().connectionsInUse()).isZero();
             assertThat(Threads.insidePals()).isEmpty();
         }
-        assertThat(Db.backends("pals:auth-fail")).isEqualTo(before);
+        assertThat(ServerView.backends("pals:auth-fail")).isEqualTo(before);
     }
 }

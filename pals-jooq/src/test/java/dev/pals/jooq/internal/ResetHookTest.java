@@ -6,6 +6,7 @@ import dev.pals.LockKey;
 import dev.pals.LockListener;
 import dev.pals.LockMode;
 import dev.pals.jooq.Db;
+import dev.pals.testing.ServerView;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -57,9 +58,9 @@ class ResetHookTest {
         assertThat(resets).containsExactly(false);
         LockSession again = pool.borrow(SECOND);
         assertThat(backendPid(again.connection())).as("the same pooled connection").isEqualTo(pid);
-        assertThat(Db.holders(key)).isEmpty();
-        assertThat(Db.holders(other)).isEmpty();
-        assertThat(Db.freeElsewhere(key)).isTrue();
+        assertThat(ServerView.holders(key)).isEmpty();
+        assertThat(ServerView.holders(other)).isEmpty();
+        assertThat(ServerView.freeElsewhere(key)).isTrue();
         again.giveBack();
     }
 
@@ -76,11 +77,11 @@ class ResetHookTest {
         }
         session.giveBack();
         assertThat(resets).isEmpty();
-        assertThat(Db.holders(other)).hasSize(1);
+        assertThat(ServerView.holders(other)).hasSize(1);
         LockSession again = pool.borrow(SECOND);
         Connections.unlockAll(again.connection());
         again.giveBack();
-        assertThat(Db.holders(other)).isEmpty();
+        assertThat(ServerView.holders(other)).isEmpty();
     }
 
     @Test
@@ -88,7 +89,7 @@ class ResetHookTest {
         LockSession session = pool.borrow(SECOND);
         int pid = backendPid(session.connection());
         session.lock(key, LockMode.EXCLUSIVE, 0);
-        Db.terminate(pid);
+        ServerView.terminate(pid);
         session.giveBack(); // pg_advisory_unlock_all() fails on the dead session: destroyed, not leaked
         assertThat(resets).containsExactly(true);
 
@@ -112,7 +113,7 @@ class ResetHookTest {
         assertThat(fresh).isNotNull();
         assertThat(backendPid(fresh.connection())).isNotEqualTo(pid);
         fresh.giveBack();
-        assertThat(Db.freeElsewhere(key)).isTrue();
+        assertThat(ServerView.freeElsewhere(key)).isTrue();
     }
 
     @Test
