@@ -1,0 +1,349 @@
+package dev.pals.benchmarks;
+
+import dev.pals.Lock;
+import dev.pals.LockKey;
+import dev.pals.Locker;
+import dev.pals.LockerStats;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * The benchmark harness: {@code Bench quick|full|smoke}. Starts (or attaches to) PostgreSQL, keeps the
+ * cores awake, runs every case with PALs and the raw JDBC yardstick interleaved, prints a results table
+ * with the machine and server settings, and writes it and the PNG plots to the output folder.
+ *
+ * <p>System properties: {@code bench.out} (output folder), {@code bench.docs} (where a full run writes,
+ * default {@code docs}), {@code bench.keepAwake=false}, {@code bench.seed}, {@code pals.db.url} (or the
+ * environment's {@code PALS_DB_URL}).
+ */
+public final class Bench {
+    private static final List<Cycle.Kind> KINDS = List.of(Cycle.Kind.BLOCKING, Cycle.Kind.TRY, Cycle.Kind.SHARED);
+
+    /** How much of everything a mode runs. */
+    enum Mode {
+        // rounds, jmh forks, warmup its, warmup ms, its, ms, gc, handoffs, batch, timeouts, cost cycles, awake
+        SMOKE(1, 0, 1, 100, 1, 200, false, 6, 3, 2, 50, false),
+        QUICK(1, 1, 2, 1000, 3, 1000, true, 100, 25, 12, 500, true),
+        FULL(3, 1, 3, 2000, 5, 2000, true, 1000, 100, 100, 2000, true);
+
+        final int rounds;
+        final int forks;
+        final int warmupIterations;
+        final int warmupMillis;
+        final int iterations;
+        final int iterationMillis;
+        final boolean gcProfile;
+        final int handoffs;
+        final int handoffBatch;
+        final int timeouts;
+        final int costCycles;
+        final boolean keepAwake;
+
+        Mode(int rounds, int forks, int warmupIterations, int warmupMillis, int iterations, int iterationMillis,
+                boolean gcProfile, int handoffs, int handoffBatch, int timeouts, int costCycles, boolean keepAwake) {
+            this.rounds = rounds;
+            this.forks = forks;
+            this.warmupIterations = warmupIterations;
+            this.warmupMillis = warmupMillis;
+            this.iterations = iterations;
+            this.iterationMillis = iterationMillis;
+            this.gcProfile = gcProfile;
+            this.handoffs = handoffs;
+            this.handoffBatch = handoffBatch;
+            this.timeouts = timeouts;
+            this.costCycles = costCycles;
+            this.keepAwake = keepAwake;
+        }
+
+        String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final Mode mode;
+    private final Path out;
+    private final Report report = new Report();
+
+    private Bench(Mode mode, Path out) {
+        this.mode = mode;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Mode mode = Mode.valueOf((args.length > 0 ? args[0] : "quick").toUpperCase(Locale.ROOT));
+        String defaultOut = mode == Mode.FULL ? System.getProperty("bench.docs", "docs") : "target/bench-" + mode.id();
+        Path out = Paths.get(System.getProperty("bench.out", defaultOut));
+        run(mode, out);
+        System.exit(0);
+    }
+
+    /** Runs every case in {@code mode} and writes the results and plots to {@code out}. */
+    static Report run(Mode mode, Path out) throws Exception {
+        System.setProperty("java.awt.headless", "true");
+        return new Bench(mode, out).runAll();
+    }
+
+    private Report runAll() throws Exception {
+        Instant started = Instant.now();
+        report.env.put("mode", mode.id());
+        report.env.put("started", started.truncatedTo(ChronoUnit.SECONDS).toString());
+        report.env.put("machine", Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + "), "
+                + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB heap");
+        report.env.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        report.env.put("load before (1/5/15 min)", loadAverage());
+        try (BenchDatabase db = BenchDatabase.start()) {
+            boolean countStatements = db.enableStatementCounts();
+            report.env.putAll(db.describe());
+            int awakeLoops = mode.keepAwake && !"false".equals(System.getProperty("bench.keepAwake"))
+                    ? Runtime.getRuntime().availableProcessors() : 0;
+            try (KeepAwake awake = KeepAwake.start(awakeLoops)) {
+                report.env.put("cores kept awake", awake.count() > 0
+                        ? "yes: " + awake.count() + " busy loops at nice 19 in a separate process" : "no");
+                report.env.forEach((k, v) -> System.out.println(k + ": " + v));
+                throughput(db);
+                report.env.put("load after JMH cases (incl. this run)", loadAverage());
+                LoadCases load = new LoadCases(db, Long.getLong("bench.seed", 20_251_125L));
+                costs(load, countStatements);
+                handoffs(db, load);
+                timeouts(db, load);
+                connections(db, load);
+            }
+        }
+        report.env.put("load at end (incl. this run)", loadAverage());
+        report.env.put("duration", Duration.between(started, Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString());
+        write();
+        return report;
+    }
+
+    // ---- cases 1, 2, 6: JMH -------------------------------------------------------------------------
+
+    private void throughput(BenchDatabase db) throws RunnerException {
+        if (mode.forks == 0) {
+            db.exportToThisJvm();
+        }
+        int[] threads = {1, 4};
+        for (int round = 0; round < mode.rounds; round++) {
+            for (int t : threads) {
+                for (Cycle.Kind kind : KINDS) {
+                    List<Variant> order = new ArrayList<>(round % 2 == 0
+                            ? List.of(Variant.RAW, Variant.PALS) : List.of(Variant.PALS, Variant.RAW));
+                    if (mode == Mode.FULL && kind == Cycle.Kind.BLOCKING) {
+                        order.add(Variant.PALS_LISTENER);
+                    }
+                    for (Variant variant : order) {
+                        report.cycles.add(jmh(db, round, t, kind, variant));
+                    }
+                }
+            }
+        }
+    }
+
+    private Report.CycleResult jmh(BenchDatabase db, int round, int threads, Cycle.Kind kind, Variant variant)
+            throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(CycleBenchmark.class.getName() + ".cycle")
+                .param("variant", variant.id)
+                .param("kind", kind.id)
+                .threads(threads)
+                .forks(mode.forks)
+                .warmupIterations(mode.warmupIterations)
+                .warmupTime(TimeValue.milliseconds(mode.warmupMillis))
+                .measurementIterations(mode.iterations)
+                .measurementTime(TimeValue.milliseconds(mode.iterationMillis))
+                .shouldFailOnError(true)
+                .verbosity(VerboseMode.SILENT)
+                .jvmArgs("-Xms1g", "-Xmx1g")
+                .jvmArgsAppend(db.forkProperties());
+        if (mode.gcProfile) {
+            options.addProfiler(GCProfiler.class);
+        }
+        Collection<RunResult> results = new Runner(options.build()).run();
+        RunResult result = results.iterator().next();
+        Result<?> primary = result.getPrimaryResult();
+        double alloc = Double.NaN;
+        for (String name : result.getSecondaryResults().keySet()) {
+            if (name.endsWith("gc.alloc.rate.norm")) {
+                alloc = result.getSecondaryResults().get(name).getScore();
+            }
+        }
+        Report.CycleResult cycle = new Report.CycleResult(round, threads, kind, variant, primary.getScore(),
+                primary.getScoreError(), alloc);
+        System.out.printf(Locale.ROOT, "round %d  %-8s %d thread(s)  %-15s %,10.0f ± %,6.0f cycles/s  %s%n",
+                round + 1, kind.id, threads, variant.label, cycle.score(), cycle.error(),
+                Double.isNaN(alloc) ? "" : String.format(Locale.ROOT, "%,.0f B/cycle", alloc));
+        return cycle;
+    }
+
+    // ---- case 3: statements and round trips ---------------------------------------------------------
+
+    private void costs(LoadCases load, boolean countStatements) throws SQLException {
+        for (Cycle.Kind kind : KINDS) {
+            for (Variant variant : List.of(Variant.RAW, Variant.PALS)) {
+                LoadCases.Cost cost = load.cost(variant, kind, mode.costCycles, countStatements);
+                report.costs.put(kind.id + "/" + variant.id, cost);
+                System.out.printf(Locale.ROOT, "cost  %-8s %-15s %.2f statements, %.2f round trips per cycle,"
+                        + " %d new connections%n", kind.id, variant.label, cost.statementsPerCycle(),
+                        cost.roundTripsPerCycle(), cost.newConnections());
+                cost.statements().forEach((sql, calls) -> System.out.printf(Locale.ROOT, "      %6d  %s%n", calls, sql));
+            }
+        }
+    }
+
+    // ---- case 4: handoff ----------------------------------------------------------------------------
+
+    private void handoffs(BenchDatabase db, LoadCases load) throws Exception {
+        Samples raw = new Samples();
+        Samples pals = new Samples();
+        try (Locker locker = Variant.PALS.open(db, Cycle.APP)) {
+            List<LoadCases.Contender> palsSide = List.of(load.palsContender(locker, "handoff"),
+                    load.palsContender(locker, "handoff"));
+            List<LoadCases.Contender> rawSide = List.of(load.rawContender("handoff"), load.rawContender("handoff"));
+            load.handoff(palsSide, 4, new Samples()); // warm both, unrecorded
+            load.handoff(rawSide, 4, new Samples());
+            for (int done = 0, batch = 0; done < mode.handoffs; done += mode.handoffBatch, batch++) {
+                int n = Math.min(mode.handoffBatch, mode.handoffs - done);
+                if (batch % 2 == 0) {
+                    load.handoff(rawSide, n, raw);
+                    load.handoff(palsSide, n, pals);
+                } else {
+                    load.handoff(palsSide, n, pals);
+                    load.handoff(rawSide, n, raw);
+                }
+            }
+            for (LoadCases.Contender contender : rawSide) {
+                contender.close();
+            }
+        }
+        report.handoff.put(Variant.PALS.label, pals);
+        report.handoff.put(Variant.RAW.label, raw);
+        printLatency("handoff", report.handoff);
+    }
+
+    // ---- case 5: timeout precision ------------------------------------------------------------------
+
+    private void timeouts(BenchDatabase db, LoadCases load) throws SQLException {
+        Samples raw = new Samples();
+        Samples pals = new Samples();
+        long key = LockKey.named(Cycle.APP, "timeout").value();
+        Duration timeout = Duration.ofMillis(300);
+        try (RawJdbc holder = new RawJdbc(db.connect()); RawJdbc waiter = new RawJdbc(db.connect());
+                Locker locker = Variant.PALS.open(db, Cycle.APP)) {
+            holder.lock(key);
+            waiter.lockTimeout(timeout.toMillis());
+            Lock lock = locker.lock("timeout");
+            load.palsTimeout(lock, timeout); // warm
+            LoadCases.rawTimeout(waiter, key);
+            for (int i = 0; i < mode.timeouts; i++) {
+                if (i % 2 == 0) {
+                    raw.add(LoadCases.rawTimeout(waiter, key));
+                    pals.add(load.palsTimeout(lock, timeout));
+                } else {
+                    pals.add(load.palsTimeout(lock, timeout));
+                    raw.add(LoadCases.rawTimeout(waiter, key));
+                }
+            }
+            holder.unlock(key);
+        }
+        report.timeout.put(Variant.PALS.label, pals);
+        report.timeout.put(Variant.RAW.label, raw);
+        printLatency("timeout 300 ms, waited", report.timeout);
+    }
+
+    private static void printLatency(String what, Map<String, Samples> byVariant) {
+        byVariant.forEach((variant, samples) -> System.out.printf(Locale.ROOT,
+                "%s  %-15s n=%d  p50 %.3f ms  p99 %.3f ms  max %.3f ms%n", what, variant, samples.size(),
+                samples.percentileMillis(50), samples.percentileMillis(99), samples.maxMillis()));
+    }
+
+    // ---- case 6: connections per held lock ----------------------------------------------------------
+
+    private void connections(BenchDatabase db, LoadCases load) throws SQLException {
+        String app = "bench-connections";
+        int held = 5;
+        try (Locker locker = Variant.PALS.open(db, app)) {
+            List<Lock> locks = new ArrayList<>();
+            for (int i = 0; i < held; i++) {
+                Lock lock = locker.lock("held-" + i);
+                if (!lock.acquire()) {
+                    throw new IllegalStateException("could not take " + lock);
+                }
+                locks.add(lock);
+            }
+            int sessions = load.serverSessions(app);
+            LockerStats stats = locker.stats();
+            Lock first = locks.get(0);
+            first.acquire();
+            first.acquire();
+            int sessionsStacked = load.serverSessions(app);
+            first.release();
+            first.release();
+            for (Lock lock : locks) {
+                lock.release();
+            }
+            LockerStats after = locker.stats();
+            report.connections = new Report.Connections(held, sessions, stats.connectionsInUse(), sessionsStacked,
+                    after.connectionsInUse());
+            System.out.println("connections: " + report.connections);
+        }
+    }
+
+    // ---- output -------------------------------------------------------------------------------------
+
+    private void write() throws IOException {
+        Files.createDirectories(out);
+        String subtitle = report.subtitle();
+        Charts.throughput(report.bars(), subtitle, out.resolve("benchmarks-throughput.png"));
+        Charts.latency("Handoff: holder's release() call to the waiter's acquire() returning (lower is better)",
+                report.handoff, subtitle, out.resolve("benchmarks-handoff.png"));
+        String markdown = report.markdown();
+        Files.writeString(out.resolve("benchmarks-results.md"), markdown, StandardCharsets.UTF_8);
+        System.out.println();
+        System.out.println(markdown);
+        System.out.println("written to " + out.toAbsolutePath().normalize());
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] parts = Files.readString(Paths.get("/proc/loadavg")).trim().split("\\s+");
+            return String.join(" / ", Arrays.copyOf(parts, 3));
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return System.getProperty("os.arch");
+    }
+}
