@@ -20,6 +20,11 @@ import java.sql.SQLException;
  * unless the session returning it is known to hold nothing; it never throws (Agroal would leak the
  * connection), and a connection whose reset fails is destroyed rather than pooled again. So no idle
  * pooled connection ever holds a lock.
+ *
+ * <p>Agroal does not track JDBC resources here: statements and result sets come unwrapped, so Agroal's
+ * exception sorter does not see their failures. Nothing is lost: a failed lock or unlock leaves its
+ * session uncertain, its return runs the reset through the connection wrapper, and a reset that fails
+ * destroys the connection.
  */
 public final class PooledSessionSource implements SessionSource {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
@@ -48,6 +53,9 @@ public final class PooledSessionSource implements SessionSource {
                             factory.jdbcUrl(url)
                                     .connectionProviderClass(org.postgresql.Driver.class)
                                     .autoCommit(true)
+                                    // The library closes every statement it opens; tracking would wrap
+                                    // each statement and result set per call (see the class comment).
+                                    .trackJdbcResources(false)
                                     .jdbcProperty("ApplicationName", applicationName);
                             if (user != null) {
                                 factory.principal(new NamePrincipal(user));
