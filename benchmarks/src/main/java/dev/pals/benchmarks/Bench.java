@@ -93,11 +93,29 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("jmh")) {
+            jmh(Arrays.copyOfRange(args, 1, args.length));
+            System.exit(0);
+        }
         Mode mode = Mode.valueOf((args.length > 0 ? args[0] : "quick").toUpperCase(Locale.ROOT));
         String defaultOut = mode == Mode.FULL ? System.getProperty("bench.docs", "docs") : "target/bench-" + mode.id();
         Path out = Paths.get(System.getProperty("bench.out", defaultOut));
         run(mode, out);
         System.exit(0);
+    }
+
+    /**
+     * {@code Bench jmh <JMH options>}: JMH's own command line (such as {@code -p variant=pals -t 4 -prof gc})
+     * on a server started here, for one case at a time and for profiling.
+     */
+    private static void jmh(String[] jmhArgs) throws Exception {
+        try (BenchDatabase db = BenchDatabase.start()) {
+            new Runner(new OptionsBuilder()
+                    .parent(new org.openjdk.jmh.runner.options.CommandLineOptions(jmhArgs))
+                    .include(CycleBenchmark.class.getName() + ".cycle")
+                    .jvmArgsAppend(db.forkProperties())
+                    .build()).run();
+        }
     }
 
     /** Runs every case in {@code mode} and writes the results and plots to {@code out}. */
