@@ -88,8 +88,14 @@ public final class AdvisorySql {
         return UNLOCK[key.isPair() ? 1 : 0][mode.ordinal()];
     }
 
+    /** How many distinct statements there are ({@link Statement#id()} is below this). */
+    static final int COUNT = 12;
+
     /** One rendered statement and where its parameters go. */
     public static final class Statement {
+        private static int rendered;
+
+        private final int id;
         private final String sql;
         private final int keyIndex;
         private final int key1Index;
@@ -97,6 +103,7 @@ public final class AdvisorySql {
         private final int timeoutIndex;
 
         private Statement(String sql, List<String> params) {
+            this.id = rendered++; // only from the static initializer
             this.sql = sql;
             this.keyIndex = params.indexOf(KEY) + 1;
             this.key1Index = params.indexOf(KEY1) + 1;
@@ -121,6 +128,11 @@ public final class AdvisorySql {
 
         public String sql() {
             return sql;
+        }
+
+        /** A small number of its own, from 0 to {@link #COUNT}: an index into per-connection caches. */
+        int id() {
+            return id;
         }
 
         /**

@@ -20,6 +20,8 @@ public final class LockSession {
     private final Connection connection;
     private final SessionSource source;
     private final boolean autoCommitWasOff;
+    /** The connection's prepared statements (the PALs pool), or null to prepare per call. */
+    private final StatementCache statements;
     private final AtomicBoolean returned = new AtomicBoolean();
 
     private int held;
@@ -27,9 +29,14 @@ public final class LockSession {
     private volatile PreparedStatement running;
 
     LockSession(Connection connection, SessionSource source, boolean autoCommitWasOff) {
+        this(connection, source, autoCommitWasOff, null);
+    }
+
+    LockSession(Connection connection, SessionSource source, boolean autoCommitWasOff, StatementCache statements) {
         this.connection = connection;
         this.source = source;
         this.autoCommitWasOff = autoCommitWasOff;
+        this.statements = statements;
     }
 
     Connection connection() {
@@ -49,7 +56,8 @@ public final class LockSession {
     void lock(LockKey key, LockMode mode, long lockTimeoutMillis) throws SQLException {
         AdvisorySql.Statement sql = AdvisorySql.lock(key, mode);
         uncertain = true;
-        try (PreparedStatement statement = connection.prepareStatement(sql.sql())) {
+        try (StatementCache.Prepared prepared = prepare(sql)) {
+            PreparedStatement statement = prepared.statement();
             sql.bind(statement, key, lockTimeoutMillis);
             running = statement;
             try (ResultSet rs = statement.executeQuery()) {
@@ -90,7 +98,8 @@ public final class LockSession {
     private boolean queryBoolean(AdvisorySql.Statement sql, LockKey key) throws SQLException {
         uncertain = true;
         boolean result;
-        try (PreparedStatement statement = connection.prepareStatement(sql.sql())) {
+        try (StatementCache.Prepared prepared = prepare(sql)) {
+            PreparedStatement statement = prepared.statement();
             sql.bind(statement, key, 0);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
@@ -99,6 +108,10 @@ public final class LockSession {
         }
         uncertain = false;
         return result;
+    }
+
+    private StatementCache.Prepared prepare(AdvisorySql.Statement sql) throws SQLException {
+        return statements != null ? statements.get(sql) : StatementCache.once(connection, sql);
     }
 
     /** Whether the session is known to hold no advisory lock, so its return needs no reset. */

@@ -11,6 +11,8 @@ import io.agroal.api.security.SimplePassword;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Locker's own Agroal pool, in autocommit mode, behind a {@link ConnectionGate} of its size so
@@ -21,8 +23,9 @@ import java.sql.SQLException;
  * connection), and a connection whose reset fails is destroyed rather than pooled again. So no idle
  * pooled connection ever holds a lock.
  *
- * <p>Agroal does not track JDBC resources here: statements and result sets come unwrapped, so Agroal's
- * exception sorter does not see their failures. Nothing is lost: a failed lock or unlock leaves its
+ * <p>The advisory statements are prepared once per physical connection ({@link StatementCache}) and
+ * run on it directly. Agroal does not track JDBC resources here either: what statements the library
+ * opens come unwrapped, so Agroal's exception sorter does not see their failures. Nothing is lost: a failed lock or unlock leaves its
  * session uncertain, its return runs the reset through the connection wrapper, and a reset that fails
  * destroys the connection.
  */
@@ -35,6 +38,8 @@ public final class PooledSessionSource implements SessionSource {
     private final LockListener listener;
     private final ConnectionGate gate;
     private final String target;
+    /** Prepared statements per physical connection, dropped when the pool destroys the connection. */
+    private final Map<Connection, StatementCache> statements = new ConcurrentHashMap<>();
 
     public PooledSessionSource(String url, String user, String password, int maxSize, String applicationName,
             String target, LockListener listener) {
@@ -73,10 +78,29 @@ public final class PooledSessionSource implements SessionSource {
         if (!gate.enter(timeoutNanos)) {
             return null;
         }
+        Connection connection;
         try {
-            return new LockSession(pool.getConnection(), this, false);
+            connection = pool.getConnection();
         } catch (SQLException | RuntimeException | Error e) {
             gate.leave();
+            throw e;
+        }
+        try {
+            Connection physical = connection.unwrap(Connection.class);
+            StatementCache cache = statements.get(physical);
+            if (cache == null) {
+                cache = new StatementCache(physical);
+                statements.put(physical, cache);
+            }
+            return new LockSession(connection, this, false, cache);
+        } catch (SQLException | RuntimeException | Error e) {
+            try {
+                connection.close();
+            } catch (SQLException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            } finally {
+                gate.leave();
+            }
             throw e;
         }
     }
@@ -137,6 +161,15 @@ public final class PooledSessionSource implements SessionSource {
                 destroyed = true;
             }
             listener.connectionReset(destroyed);
+        }
+
+        @Override
+        public void onConnectionDestroy(Connection connection) {
+            try {
+                statements.remove(connection.unwrap(Connection.class));
+            } catch (SQLException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "forgetting the statements of a destroyed connection failed", e);
+            }
         }
     }
 
