@@ -31,8 +31,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PooledSessionSource implements SessionSource {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
-    /** Set while a session known to hold nothing goes back, so the interceptor skips the reset. */
-    private static final ThreadLocal<Boolean> RETURNING_CLEAN = new ThreadLocal<>();
+    /**
+     * {@code [0]} is true while a session known to hold nothing goes back, so the interceptor skips the
+     * reset. The per-thread array stays (a JDK type, so it pins no class loader): setting and removing a
+     * value per return allocated a map entry each time.
+     */
+    private static final ThreadLocal<boolean[]> RETURNING_CLEAN = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private final AgroalDataSource pool;
     private final LockListener listener;
@@ -108,17 +112,14 @@ public final class PooledSessionSource implements SessionSource {
     @Override
     public void giveBack(LockSession session) {
         boolean clean = session.isClean();
-        if (clean) {
-            RETURNING_CLEAN.set(Boolean.TRUE);
-        }
+        boolean[] returningClean = RETURNING_CLEAN.get();
+        returningClean[0] = clean;
         try {
             session.connection().close();
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "returning a connection to the PALs pool failed", e);
         } finally {
-            if (clean) {
-                RETURNING_CLEAN.remove();
-            }
+            returningClean[0] = false;
             gate.leave();
         }
     }
@@ -149,7 +150,7 @@ public final class PooledSessionSource implements SessionSource {
     private final class ResetInterceptor implements AgroalPoolInterceptor {
         @Override
         public void onConnectionReturn(Connection connection) {
-            if (RETURNING_CLEAN.get() != null) {
+            if (RETURNING_CLEAN.get()[0]) {
                 return;
             }
             boolean destroyed = false;
