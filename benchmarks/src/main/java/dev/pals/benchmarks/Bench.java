@@ -46,7 +46,7 @@ public final class Bench {
     enum Mode {
         // rounds, jmh forks, warmup its, warmup ms, its, ms, gc, handoffs, batch, timeouts, cost cycles, awake
         SMOKE(1, 0, 1, 100, 1, 200, false, 6, 3, 2, 50, false),
-        QUICK(1, 1, 2, 1000, 3, 1000, true, 100, 25, 12, 500, true),
+        QUICK(1, 1, 3, 1000, 3, 1000, true, 100, 25, 12, 500, true),
         FULL(3, 1, 3, 2000, 5, 2000, true, 1000, 100, 100, 2000, true);
 
         final int rounds;
