@@ -44,13 +44,18 @@ public final class Bench {
 
     /** How much of everything a mode runs. */
     enum Mode {
-        // rounds, jmh forks, warmup its, warmup ms, its, ms, gc, handoffs, batch, timeouts, cost cycles, awake
-        SMOKE(1, 0, 1, 100, 1, 200, false, 6, 3, 2, 50, false),
-        QUICK(1, 1, 3, 1000, 3, 1000, true, 100, 25, 12, 500, true),
-        FULL(3, 1, 3, 2000, 5, 2000, true, 1000, 100, 100, 2000, true);
+        // slices: first warm-up ms, ms, rounds; JMH: rounds, forks, 4 threads too?, warm-up its x ms, its x ms, gc;
+        // handoffs, batch; timeouts; cost cycles; keep awake
+        SMOKE(200, 100, 2, 1, 0, true, 1, 100, 1, 200, false, 6, 3, 2, 50, false),
+        QUICK(3000, 250, 16, 1, 1, false, 2, 1000, 1, 1000, true, 100, 25, 12, 500, true),
+        FULL(4000, 250, 60, 2, 1, true, 3, 2000, 5, 2000, true, 1000, 100, 100, 2000, true);
 
-        final int rounds;
+        final int sliceWarmupMillis;
+        final int sliceMillis;
+        final int sliceRounds;
+        final int jmhRounds;
         final int forks;
+        final boolean jmhMultiThreaded;
         final int warmupIterations;
         final int warmupMillis;
         final int iterations;
@@ -62,10 +67,15 @@ public final class Bench {
         final int costCycles;
         final boolean keepAwake;
 
-        Mode(int rounds, int forks, int warmupIterations, int warmupMillis, int iterations, int iterationMillis,
-                boolean gcProfile, int handoffs, int handoffBatch, int timeouts, int costCycles, boolean keepAwake) {
-            this.rounds = rounds;
+        Mode(int sliceWarmupMillis, int sliceMillis, int sliceRounds, int jmhRounds, int forks, boolean jmhMultiThreaded,
+                int warmupIterations, int warmupMillis, int iterations, int iterationMillis, boolean gcProfile,
+                int handoffs, int handoffBatch, int timeouts, int costCycles, boolean keepAwake) {
+            this.sliceWarmupMillis = sliceWarmupMillis;
+            this.sliceMillis = sliceMillis;
+            this.sliceRounds = sliceRounds;
+            this.jmhRounds = jmhRounds;
             this.forks = forks;
+            this.jmhMultiThreaded = jmhMultiThreaded;
             this.warmupIterations = warmupIterations;
             this.warmupMillis = warmupMillis;
             this.iterations = iterations;
@@ -141,6 +151,7 @@ public final class Bench {
                 report.env.put("cores kept awake", awake.count() > 0
                         ? "yes: " + awake.count() + " busy loops at nice 19 in a separate process" : "no");
                 report.env.forEach((k, v) -> System.out.println(k + ": " + v));
+                slices(db);
                 throughput(db);
                 report.env.put("load after JMH cases (incl. this run)", loadAverage());
                 LoadCases load = new LoadCases(db, Long.getLong("bench.seed", 20_251_125L));
@@ -156,14 +167,35 @@ public final class Bench {
         return report;
     }
 
-    // ---- cases 1, 2, 6: JMH -------------------------------------------------------------------------
+    // ---- cases 1, 2: interleaved slices; 1, 2, 6: JMH ----------------------------------------------
+
+    private void slices(BenchDatabase db) throws Exception {
+        boolean first = true;
+        for (int threads : Report.THREADS) {
+            for (Cycle.Kind kind : KINDS) {
+                List<Variant> variants = new ArrayList<>(List.of(Variant.RAW, Variant.PALS));
+                if (mode == Mode.FULL && kind == Cycle.Kind.BLOCKING) {
+                    variants.add(Variant.PALS_LISTENER);
+                }
+                Interleaved.Result result = Interleaved.run(db, kind, threads, variants,
+                        first ? mode.sliceWarmupMillis : 4 * mode.sliceMillis, mode.sliceMillis, mode.sliceRounds);
+                first = false;
+                report.slices.add(result);
+                for (Variant variant : variants) {
+                    System.out.printf(Locale.ROOT, "slices  %-8s %d thread(s)  %-15s %,10.0f cycles/s  ratio to raw %.3f"
+                            + "  (medians of %d slices of %d ms)%n", kind.id, threads, variant.label, result.rate(variant),
+                            result.ratio(variant), result.pairs(), mode.sliceMillis);
+                }
+            }
+        }
+    }
 
     private void throughput(BenchDatabase db) throws RunnerException {
         if (mode.forks == 0) {
             db.exportToThisJvm();
         }
-        int[] threads = {1, 4};
-        for (int round = 0; round < mode.rounds; round++) {
+        int[] threads = mode.jmhMultiThreaded ? Report.THREADS : new int[] {1};
+        for (int round = 0; round < mode.jmhRounds; round++) {
             for (int t : threads) {
                 for (Cycle.Kind kind : KINDS) {
                     List<Variant> order = new ArrayList<>(round % 2 == 0

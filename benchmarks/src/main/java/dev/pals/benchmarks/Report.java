@@ -14,6 +14,7 @@ final class Report {
     static final int[] THREADS = {1, 4};
 
     final Map<String, String> env = new LinkedHashMap<>();
+    final List<Interleaved.Result> slices = new ArrayList<>();
     final List<CycleResult> cycles = new ArrayList<>();
     final Map<String, LoadCases.Cost> costs = new LinkedHashMap<>();
     final Map<String, Samples> handoff = new LinkedHashMap<>();
@@ -42,21 +43,6 @@ final class Report {
         return median(of(kind, threads, variant).stream().mapToDouble(CycleResult::allocBytes).toArray());
     }
 
-    /** Median over rounds of the ratio within each round (like with like). */
-    double ratio(Cycle.Kind kind, int threads, Variant variant) {
-        List<CycleResult> ours = of(kind, threads, variant);
-        List<CycleResult> raws = of(kind, threads, Variant.RAW);
-        List<Double> ratios = new ArrayList<>();
-        for (CycleResult mine : ours) {
-            for (CycleResult raw : raws) {
-                if (raw.round == mine.round) {
-                    ratios.add(mine.score / raw.score);
-                }
-            }
-        }
-        return median(ratios.stream().mapToDouble(Double::doubleValue).toArray());
-    }
-
     private static double median(double[] values) {
         if (values.length == 0) {
             return Double.NaN;
@@ -69,15 +55,10 @@ final class Report {
 
     List<Charts.Bar> bars() {
         List<Charts.Bar> bars = new ArrayList<>();
-        for (Cycle.Kind kind : Cycle.Kind.values()) {
-            for (int threads : THREADS) {
-                for (Variant variant : Variant.values()) {
-                    double score = score(kind, threads, variant);
-                    if (!Double.isNaN(score)) {
-                        bars.add(new Charts.Bar(kind.id + ", " + threads + (threads == 1 ? " thread" : " threads"),
-                                variant.label, score));
-                    }
-                }
+        for (Interleaved.Result result : slices) {
+            for (Variant variant : result.variants()) {
+                bars.add(new Charts.Bar(result.kind().id + ", " + result.threads()
+                        + (result.threads() == 1 ? " thread" : " threads"), variant.label, result.rate(variant)));
             }
         }
         return bars;
@@ -94,20 +75,17 @@ final class Report {
         StringBuilder md = new StringBuilder();
         md.append("| Case | PALs | raw JDBC | PALs / raw | Target | Met? |\n");
         md.append("| --- | ---: | ---: | ---: | --- | --- |\n");
-        for (Cycle.Kind kind : Cycle.Kind.values()) {
-            for (int threads : THREADS) {
-                for (Variant variant : List.of(Variant.PALS, Variant.PALS_LISTENER)) {
-                    double pals = score(kind, threads, variant);
-                    if (Double.isNaN(pals)) {
-                        continue;
-                    }
-                    double ratio = ratio(kind, threads, variant);
-                    String label = (kind == Cycle.Kind.BLOCKING ? "1" : "2") + ". " + kind.id + " cycle, " + threads
-                            + (threads == 1 ? " thread" : " threads") + (variant == Variant.PALS ? "" : ", " + variant.label)
-                            + " (cycles/s)";
-                    row(md, label, fmt("%,.0f", pals), fmt("%,.0f", score(kind, threads, Variant.RAW)),
-                            fmt("%.2f", ratio), "≥ 0.85", variant == Variant.PALS ? yesNo(ratio >= CYCLE_TARGET) : "–");
+        for (Interleaved.Result result : slices) {
+            for (Variant variant : result.variants()) {
+                if (variant.isRaw()) {
+                    continue;
                 }
+                double ratio = result.ratio(variant);
+                String label = (result.kind() == Cycle.Kind.BLOCKING ? "1" : "2") + ". " + result.kind().id + " cycle, "
+                        + result.threads() + (result.threads() == 1 ? " thread" : " threads")
+                        + (variant == Variant.PALS ? "" : ", " + variant.label) + " (cycles/s)";
+                row(md, label, fmt("%,.0f", result.rate(variant)), fmt("%,.0f", result.rate(Variant.RAW)),
+                        fmt("%.2f", ratio), "≥ 0.85", variant == Variant.PALS ? yesNo(ratio >= CYCLE_TARGET) : "–");
             }
         }
         for (Cycle.Kind kind : Cycle.Kind.values()) {
@@ -161,12 +139,21 @@ final class Report {
         md.append("Machine and settings:\n\n");
         env.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
         md.append('\n');
-        md.append("Every JMH run (cycles/s ± 99.9% error; allocation per cycle):\n\n");
-        md.append("| Round | Kind | Threads | Variant | cycles/s | ± | B/cycle |\n");
-        md.append("| ---: | --- | ---: | --- | ---: | ---: | ---: |\n");
+        if (!slices.isEmpty()) {
+            md.append("Cases 1–2 above: medians of ").append(slices.get(0).pairs())
+                    .append(" alternating slices per variant on the same worker threads; a ratio is taken within each"
+                            + " round of slices, then the median.\n\n");
+        }
+        md.append("JMH runs (one fork each, PALs and raw alternating; cycles/s ± 99.9% error; allocation per cycle by"
+                + " `-prof gc`; ratio to the raw run of the same round, kind and threads):\n\n");
+        md.append("| Round | Kind | Threads | Variant | cycles/s | ± | ratio | B/cycle |\n");
+        md.append("| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: |\n");
         for (CycleResult c : cycles) {
-            md.append(fmt("| %d | %s | %d | %s | %,.0f | %,.0f | %s |\n", c.round + 1, c.kind.id, c.threads,
-                    c.variant.label, c.score, c.error, Double.isNaN(c.allocBytes) ? "–" : fmt("%,.0f", c.allocBytes)));
+            double raw = cycles.stream().filter(r -> r.variant == Variant.RAW && r.round == c.round && r.kind == c.kind
+                    && r.threads == c.threads).mapToDouble(CycleResult::score).findFirst().orElse(Double.NaN);
+            md.append(fmt("| %d | %s | %d | %s | %,.0f | %,.0f | %.2f | %s |\n", c.round + 1, c.kind.id, c.threads,
+                    c.variant.label, c.score, c.error, c.score / raw,
+                    Double.isNaN(c.allocBytes) ? "–" : fmt("%,.0f", c.allocBytes)));
         }
         if (!costs.isEmpty()) {
             md.append("\nStatements the server counted (pg_stat_statements), per variant and kind:\n\n");

@@ -22,6 +22,7 @@ class BenchSmokeTest {
         Path out = Paths.get("target", "bench-smoke");
         Report report = Bench.run(Bench.Mode.SMOKE, out);
 
+        assertEquals(3 * 2, report.slices.size(), "interleaved slices per kind and thread count");
         assertEquals(2 * 3 * 2, report.cycles.size(), "one JMH run per variant, kind and thread count");
         assertEquals(6, report.costs.size(), "costs for PALs and raw, each kind");
         assertFalse(report.handoff.isEmpty());
