@@ -36,8 +36,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * with the machine and server settings, and writes it and the PNG plots to the output folder.
  *
  * <p>System properties: {@code bench.out} (output folder), {@code bench.docs} (where a full run writes,
- * default {@code docs}), {@code bench.keepAwake=false}, {@code bench.seed}, {@code pals.db.url} (or the
- * environment's {@code PALS_DB_URL}).
+ * default {@code docs}), {@code bench.keepAwake=false}, {@code bench.seed}, {@code bench.cases} (a subset of
+ * {@code slices,jmh,cost,handoff,timeout,connections}), {@code pals.db.url} (or the environment's
+ * {@code PALS_DB_URL}).
  */
 public final class Bench {
     private static final List<Cycle.Kind> KINDS = List.of(Cycle.Kind.BLOCKING, Cycle.Kind.TRY, Cycle.Kind.SHARED);
@@ -47,7 +48,7 @@ public final class Bench {
         // slices: first warm-up ms, ms, rounds; JMH: rounds, forks, 4 threads too?, warm-up its x ms, its x ms, gc;
         // handoffs, batch; timeouts; cost cycles; keep awake
         SMOKE(200, 100, 2, 1, 0, true, 1, 100, 1, 200, false, 6, 3, 2, 50, false),
-        QUICK(3000, 250, 16, 1, 1, false, 2, 1000, 1, 1000, true, 100, 25, 12, 500, true),
+        QUICK(3000, 250, 16, 1, 1, false, 3, 1000, 1, 1000, true, 100, 25, 12, 500, true),
         FULL(4000, 250, 60, 2, 1, true, 3, 2000, 5, 2000, true, 1000, 100, 100, 2000, true);
 
         final int sliceWarmupMillis;
@@ -151,20 +152,38 @@ public final class Bench {
                 report.env.put("cores kept awake", awake.count() > 0
                         ? "yes: " + awake.count() + " busy loops at nice 19 in a separate process" : "no");
                 report.env.forEach((k, v) -> System.out.println(k + ": " + v));
-                slices(db);
-                throughput(db);
-                report.env.put("load after JMH cases (incl. this run)", loadAverage());
+                if (runs("slices")) {
+                    slices(db);
+                }
+                if (runs("jmh")) {
+                    throughput(db);
+                }
+                report.env.put("load after cases 1-2 (incl. this run)", loadAverage());
                 LoadCases load = new LoadCases(db, Long.getLong("bench.seed", 20_251_125L));
-                costs(load, countStatements);
-                handoffs(db, load);
-                timeouts(db, load);
-                connections(db, load);
+                if (runs("cost")) {
+                    costs(load, countStatements);
+                }
+                if (runs("handoff")) {
+                    handoffs(db, load);
+                }
+                if (runs("timeout")) {
+                    timeouts(db, load);
+                }
+                if (runs("connections")) {
+                    connections(db, load);
+                }
             }
         }
         report.env.put("load at end (incl. this run)", loadAverage());
         report.env.put("duration", Duration.between(started, Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString());
         write();
         return report;
+    }
+
+    /** {@code -Dbench.cases=slices,jmh,cost,handoff,timeout,connections} picks cases (default: all). */
+    private static boolean runs(String cases) {
+        String picked = System.getProperty("bench.cases", "");
+        return picked.isBlank() || Arrays.asList(picked.split(",")).contains(cases);
     }
 
     // ---- cases 1, 2: interleaved slices; 1, 2, 6: JMH ----------------------------------------------
