@@ -139,8 +139,7 @@ public final class Bench {
         Instant started = Instant.now();
         report.env.put("mode", mode.id());
         report.env.put("started", started.truncatedTo(ChronoUnit.SECONDS).toString());
-        report.env.put("machine", Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + "), "
-                + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB heap");
+        report.env.put("machine", Runtime.getRuntime().availableProcessors() + " cores (" + cpuModel() + ")");
         report.env.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         report.env.put("load before (1/5/15 min)", loadAverage());
         try (BenchDatabase db = BenchDatabase.start()) {

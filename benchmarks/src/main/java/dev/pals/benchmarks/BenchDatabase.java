@@ -57,7 +57,7 @@ final class BenchDatabase implements AutoCloseable {
                     .setServerConfig("pg_stat_statements.track", "top")
                     .start();
             return new BenchDatabase("jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres", "postgres",
-                    null, "embedded (zonky)", postgres);
+                    null, "embedded zonky", postgres);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the embedded PostgreSQL", e);
         }

@@ -82,10 +82,12 @@ final class Charts {
         style(chart);
         XYPlot plot = chart.getXYPlot();
         LogAxis log = new LogAxis("ms (log scale)");
+        log.setBase(2);
+        log.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1)); // 0.125, 0.25, 0.5, 1, 2, 4 ...
         log.setSmallestValue(0.01);
         log.setTickLabelFont(LABEL);
         log.setLabelFont(LABEL);
-        log.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
+        log.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
         plot.setRangeAxis(log);
         NumberAxis x = (NumberAxis) plot.getDomainAxis();
         x.setRange(0, 100);

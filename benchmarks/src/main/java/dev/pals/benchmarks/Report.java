@@ -65,8 +65,8 @@ final class Report {
     }
 
     String subtitle() {
-        return env.getOrDefault("machine", "?") + "; PostgreSQL " + env.getOrDefault("server_version", "?") + " ("
-                + env.getOrDefault("server", "?").replaceAll(" at .*", "") + "); cores kept awake: "
+        return env.getOrDefault("machine", "?") + "; PostgreSQL " + env.getOrDefault("server_version", "?") + ", "
+                + env.getOrDefault("server", "?").replaceAll(" at .*", "") + "; cores kept awake: "
                 + (env.getOrDefault("cores kept awake", "no").startsWith("yes") ? "yes" : "no") + "; mode "
                 + env.get("mode");
     }
