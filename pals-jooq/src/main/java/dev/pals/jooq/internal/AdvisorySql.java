@@ -42,6 +42,9 @@ public final class AdvisorySql {
     /** {@code select pg_advisory_unlock_all()}. */
     public static final String UNLOCK_ALL;
 
+    /** How many distinct statements there are: each {@link Statement#id()} is below this. */
+    static final int COUNT = 12;
+
     // Indexed by Shape: [pair ? 1 : 0][mode.ordinal()]
     private static final Statement[][] LOCK = new Statement[2][2];
     private static final Statement[][] TRY_LOCK = new Statement[2][2];
@@ -68,6 +71,9 @@ public final class AdvisorySql {
             }
         }
         UNLOCK_ALL = dsl.render(dsl.select(DSL.function("pg_advisory_unlock_all", SQLDataType.OTHER)));
+        if (Statement.rendered != COUNT) {
+            throw new IllegalStateException("rendered " + Statement.rendered + " statements, COUNT says " + COUNT);
+        }
     }
 
     private AdvisorySql() {
@@ -87,9 +93,6 @@ public final class AdvisorySql {
     public static Statement unlock(LockKey key, LockMode mode) {
         return UNLOCK[key.isPair() ? 1 : 0][mode.ordinal()];
     }
-
-    /** How many distinct statements there are ({@link Statement#id()} is below this). */
-    static final int COUNT = 12;
 
     /** One rendered statement and where its parameters go. */
     public static final class Statement {
@@ -130,7 +133,7 @@ public final class AdvisorySql {
             return sql;
         }
 
-        /** A small number of its own, from 0 to {@link #COUNT}: an index into per-connection caches. */
+        /** A small number of its own, from 0 to {@link #COUNT} - 1: an index into per-connection caches. */
         int id() {
             return id;
         }

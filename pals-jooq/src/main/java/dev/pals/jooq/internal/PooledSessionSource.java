@@ -24,10 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * pooled connection ever holds a lock.
  *
  * <p>The advisory statements are prepared once per physical connection ({@link StatementCache}) and
- * run on it directly. Agroal does not track JDBC resources here either: what statements the library
- * opens come unwrapped, so Agroal's exception sorter does not see their failures. Nothing is lost: a failed lock or unlock leaves its
+ * run on it directly; Agroal does not track JDBC resources here either, so the statements the library
+ * opens come unwrapped and Agroal's exception sorter does not see their failures. Nothing is lost: a
+ * lock timeout or deadlock leaves a live session; any other failed lock, try or unlock leaves its
  * session uncertain, its return runs the reset through the connection wrapper, and a reset that fails
- * destroys the connection.
+ * destroys the connection (and the pool's destroy interceptor drops its statements).
  */
 public final class PooledSessionSource implements SessionSource {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
@@ -129,6 +130,11 @@ public final class PooledSessionSource implements SessionSource {
         return gate.size();
     }
 
+    /** How many physical connections have prepared statements here (for tests). */
+    int statementCaches() {
+        return statements.size();
+    }
+
     @Override
     public int waitingForSession() {
         return gate.waiting();
@@ -168,9 +174,19 @@ public final class PooledSessionSource implements SessionSource {
         public void onConnectionDestroy(Connection connection) {
             try {
                 statements.remove(connection.unwrap(Connection.class));
-            } catch (SQLException | RuntimeException e) {
-                LOG.log(Level.DEBUG, "forgetting the statements of a destroyed connection failed", e);
+            } catch (SQLException | RuntimeException closed) {
+                // pgjdbc refuses unwrap() once the physical connection is closed (as after a failed
+                // reset): drop the statements of every closed one instead.
+                statements.keySet().removeIf(PooledSessionSource::isClosed);
             }
+        }
+    }
+
+    private static boolean isClosed(Connection physical) {
+        try {
+            return physical.isClosed();
+        } catch (SQLException | RuntimeException e) {
+            return true;
         }
     }
 
