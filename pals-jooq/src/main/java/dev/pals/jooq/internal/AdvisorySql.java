@@ -52,6 +52,9 @@ public final class AdvisorySql {
      */
     public static final String HOLDS;
 
+    /** How many distinct statements there are: each {@link Statement#id()} is below this. */
+    static final int COUNT = 12;
+
     // Indexed by Shape: [pair ? 1 : 0][mode.ordinal()]
     private static final Statement[][] LOCK = new Statement[2][2];
     private static final Statement[][] TRY_LOCK = new Statement[2][2];
@@ -90,6 +93,9 @@ public final class AdvisorySql {
                         .eq(DSL.param("objid", SQLDataType.BIGINT)),
                 DSL.field(DSL.name("objsubid"), SQLDataType.INTEGER).eq(DSL.param("objsubid", SQLDataType.INTEGER)),
                 DSL.field(DSL.name("mode"), SQLDataType.VARCHAR).eq(DSL.param("mode", SQLDataType.VARCHAR)))))));
+        if (Statement.rendered != COUNT) {
+            throw new IllegalStateException("rendered " + Statement.rendered + " statements, COUNT says " + COUNT);
+        }
     }
 
     private AdvisorySql() {
@@ -112,6 +118,9 @@ public final class AdvisorySql {
 
     /** One rendered statement and where its parameters go. */
     public static final class Statement {
+        private static int rendered;
+
+        private final int id;
         private final String sql;
         private final int keyIndex;
         private final int key1Index;
@@ -119,6 +128,7 @@ public final class AdvisorySql {
         private final int timeoutIndex;
 
         private Statement(String sql, List<String> params) {
+            this.id = rendered++; // only from the static initializer
             this.sql = sql;
             this.keyIndex = params.indexOf(KEY) + 1;
             this.key1Index = params.indexOf(KEY1) + 1;
@@ -143,6 +153,11 @@ public final class AdvisorySql {
 
         public String sql() {
             return sql;
+        }
+
+        /** A small number of its own, from 0 to {@link #COUNT} - 1: an index into per-connection caches. */
+        int id() {
+            return id;
         }
 
         /**

@@ -64,7 +64,7 @@ public final class DataSourceSessionSource implements SessionSource {
             }
             int networkTimeoutWas = connection.getNetworkTimeout();
             connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
-            return new LockSession(connection, this, autoCommitWasOff, networkTimeoutWas, networkTimeoutMillis);
+            return new LockSession(connection, this, autoCommitWasOff, networkTimeoutWas, networkTimeoutMillis, null);
         } catch (SQLException | RuntimeException e) {
             Connections.destroy(connection);
             closeQuietly(connection);

@@ -30,6 +30,8 @@ public final class LockSession {
     private final boolean autoCommitWasOff;
     private final int originalNetworkTimeoutMillis;
     private final int networkTimeoutMillis;
+    /** The connection's prepared statements (the PALs pool), or null to prepare per call. */
+    private final StatementCache statements;
     private final AtomicBoolean returned = new AtomicBoolean();
     private final ReentrantLock use = new ReentrantLock();
 
@@ -45,14 +47,16 @@ public final class LockSession {
     /**
      * @param originalNetworkTimeoutMillis the connection's network timeout when borrowed, restored on
      *     return (a user's DataSource); -1 if the pool restores it itself
+     * @param statements the connection's prepared statements (the PALs pool), or null to prepare per call
      */
     LockSession(Connection connection, SessionSource source, boolean autoCommitWasOff,
-            int originalNetworkTimeoutMillis, int networkTimeoutMillis) {
+            int originalNetworkTimeoutMillis, int networkTimeoutMillis, StatementCache statements) {
         this.connection = connection;
         this.source = source;
         this.autoCommitWasOff = autoCommitWasOff;
         this.originalNetworkTimeoutMillis = originalNetworkTimeoutMillis;
         this.networkTimeoutMillis = networkTimeoutMillis;
+        this.statements = statements;
     }
 
     Connection connection() {
@@ -82,7 +86,8 @@ public final class LockSession {
             uncertain = true;
             long waitBound = lockTimeoutMillis == 0 ? 0 : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
             connection.setNetworkTimeout(DIRECT, (int) waitBound);
-            try (PreparedStatement statement = connection.prepareStatement(sql.sql())) {
+            try (StatementCache.Prepared prepared = prepare(sql)) {
+                PreparedStatement statement = prepared.statement();
                 sql.bind(statement, key, lockTimeoutMillis);
                 running = statement;
                 try (ResultSet rs = statement.executeQuery()) {
@@ -137,7 +142,8 @@ public final class LockSession {
     private boolean queryBoolean(AdvisorySql.Statement sql, LockKey key) throws SQLException {
         uncertain = true;
         boolean result;
-        try (PreparedStatement statement = connection.prepareStatement(sql.sql())) {
+        try (StatementCache.Prepared prepared = prepare(sql)) {
+            PreparedStatement statement = prepared.statement();
             sql.bind(statement, key, 0);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
@@ -148,6 +154,10 @@ public final class LockSession {
         }
         uncertain = false;
         return result;
+    }
+
+    private StatementCache.Prepared prepare(AdvisorySql.Statement sql) throws SQLException {
+        return statements != null ? statements.get(sql) : StatementCache.once(connection, sql);
     }
 
     /**

@@ -13,7 +13,9 @@ import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import org.postgresql.Driver;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -25,6 +27,14 @@ import org.postgresql.ds.PGSimpleDataSource;
  * unless the session returning it is known to hold nothing; it never throws (Agroal would leak the
  * connection), and a connection whose reset fails is destroyed rather than pooled again. So no idle
  * pooled connection ever holds a lock.
+ *
+ * <p>The advisory statements are prepared once per physical connection ({@link StatementCache}) and
+ * run on it directly; Agroal does not track JDBC resources here either, so the statements the library
+ * opens come unwrapped and Agroal's exception sorter does not see their failures. Nothing is lost: a
+ * session that saw its connection fail is {@linkplain LockSession#isLost() lost} and destroyed on
+ * return; any other failed statement leaves its session uncertain, its return runs the reset through
+ * the connection wrapper, and a reset that fails destroys the connection (and the pool's destroy
+ * interceptor drops its statements).
  */
 public final class PooledSessionSource implements SessionSource {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
@@ -36,10 +46,12 @@ public final class PooledSessionSource implements SessionSource {
     /** A connection whose session ended (class 08, or the server ending it: 57P01–57P03) is flushed. */
     private static final AgroalConnectionPoolConfiguration.ExceptionSorter SESSION_ENDED = SqlStates::isConnectionLost;
     /**
-     * What the session going back is known to be, for the interceptor: {@link #CLEAN} (skip the reset),
-     * {@link #LOST} (its session is gone: destroy it), or unset (reset it).
+     * {@code [0]}: what the session going back on this thread is known to be, for the interceptor:
+     * {@link #CLEAN} (skip the reset), {@link #LOST} (its session is gone: destroy it), or null (reset
+     * it). The per-thread array stays (a JDK type, so it pins no class loader): setting and removing a
+     * value per return allocated a map entry each time.
      */
-    private static final ThreadLocal<Object> RETURNING = new ThreadLocal<>();
+    private static final ThreadLocal<Object[]> RETURNING = ThreadLocal.withInitial(() -> new Object[1]);
     private static final Object CLEAN = "clean";
     private static final Object LOST = "lost";
 
@@ -48,6 +60,8 @@ public final class PooledSessionSource implements SessionSource {
     private final ConnectionGate gate;
     private final int networkTimeoutMillis;
     private final String target;
+    /** Prepared statements per physical connection, dropped when the pool destroys the connection. */
+    private final Map<Connection, StatementCache> statements = new ConcurrentHashMap<>();
 
     /**
      * @param url the JDBC URL; parameters it sets (ApplicationName, timeouts, options) win over ours
@@ -86,6 +100,9 @@ public final class PooledSessionSource implements SessionSource {
                             factory.jdbcUrl(url)
                                     .connectionProviderClass(PGSimpleDataSource.class)
                                     .autoCommit(true)
+                                    // The library closes every statement it opens; tracking would wrap
+                                    // each statement and result set per call (see the class comment).
+                                    .trackJdbcResources(false)
                                     .networkTimeout(networkTimeout)
                                     .loginTimeout(Duration.ofSeconds(connectTimeoutSeconds));
                             unlessInUrl(fromUrl, factory, "ApplicationName", applicationName);
@@ -118,30 +135,50 @@ public final class PooledSessionSource implements SessionSource {
         if (!gate.enter(timeoutNanos)) {
             return null;
         }
+        Connection connection;
         try {
-            return new LockSession(pool.getConnection(), this, false, -1, networkTimeoutMillis);
+            connection = pool.getConnection();
         } catch (SQLException | RuntimeException | Error e) {
             gate.leave();
+            throw e;
+        }
+        try {
+            Connection physical = connection.unwrap(Connection.class);
+            StatementCache cache = statements.get(physical);
+            if (cache == null) {
+                cache = new StatementCache(physical);
+                statements.put(physical, cache);
+            }
+            return new LockSession(connection, this, false, -1, networkTimeoutMillis, cache);
+        } catch (SQLException | RuntimeException | Error e) {
+            try {
+                connection.close();
+            } catch (SQLException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            } finally {
+                gate.leave();
+            }
             throw e;
         }
     }
 
     @Override
     public void giveBack(LockSession session) {
-        Object known = session.isLost() ? LOST : session.isClean() ? CLEAN : null;
-        if (known != null) {
-            RETURNING.set(known);
-        }
+        Object[] returning = RETURNING.get();
+        returning[0] = session.isLost() ? LOST : session.isClean() ? CLEAN : null;
         try {
             session.connection().close();
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "returning a connection to the PALs pool failed", e);
         } finally {
-            if (known != null) {
-                RETURNING.remove();
-            }
+            returning[0] = null;
             gate.leave();
         }
+    }
+
+    /** How many physical connections have prepared statements here (for tests). */
+    int statementCaches() {
+        return statements.size();
     }
 
     @Override
@@ -170,7 +207,7 @@ public final class PooledSessionSource implements SessionSource {
     private final class ResetInterceptor implements AgroalPoolInterceptor {
         @Override
         public void onConnectionReturn(Connection connection) {
-            Object known = RETURNING.get();
+            Object known = RETURNING.get()[0];
             if (known == CLEAN) {
                 return;
             }
@@ -188,6 +225,25 @@ public final class PooledSessionSource implements SessionSource {
                 destroyed = true;
             }
             listener.connectionReset(destroyed);
+        }
+
+        @Override
+        public void onConnectionDestroy(Connection connection) {
+            try {
+                statements.remove(connection.unwrap(Connection.class));
+            } catch (SQLException | RuntimeException closed) {
+                // pgjdbc refuses unwrap() once the physical connection is closed (as after a failed
+                // reset): drop the statements of every closed one instead.
+                statements.keySet().removeIf(PooledSessionSource::isClosed);
+            }
+        }
+    }
+
+    private static boolean isClosed(Connection physical) {
+        try {
+            return physical.isClosed();
+        } catch (SQLException | RuntimeException e) {
+            return true;
         }
     }
 

@@ -1,0 +1,108 @@
+package dev.pals.benchmarks;
+
+import dev.pals.Locker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A plain loop of cycles for profiling outside JMH (with JFR, for example):
+ * {@code Loop <variant> <kind> <threads> <seconds> [<variant> ...]}, each variant in turn, against
+ * {@code PALS_DB_URL} or a new embedded server. Prints cycles/s per second of run.
+ */
+public final class Loop {
+    private Loop() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Cycle.Kind kind = Cycle.Kind.of(args[1]);
+        int threads = Integer.parseInt(args[2]);
+        int seconds = Integer.parseInt(args[3]);
+        try (BenchDatabase db = BenchDatabase.start()) {
+            for (int rep = 0; rep < Integer.getInteger("loop.repeat", 1); rep++) {
+                for (String id : args[0].split(",")) {
+                    run(db, Variant.of(id), kind, threads, seconds);
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void run(BenchDatabase db, Variant variant, Cycle.Kind kind, int threads, int seconds)
+            throws Exception {
+        Locker locker = variant.isRaw() ? null : variant.open(db, Cycle.APP);
+        LongAdder done = new LongAdder();
+        LongAdder allocated = new LongAdder();
+        com.sun.management.ThreadMXBean threadBean = (com.sun.management.ThreadMXBean)
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        List<Thread> workers = new ArrayList<>();
+        List<Cycle> cycles = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            String name = "loop-" + kind.id + "-" + t;
+            Cycle cycle = locker == null ? Cycle.raw(db, kind, name) : Cycle.pals(locker, kind, name);
+            cycles.add(cycle);
+            workers.add(new Thread(() -> {
+                try {
+                    long before = threadBean.getCurrentThreadAllocatedBytes();
+                    while (System.nanoTime() < end) {
+                        cycle.run();
+                        done.increment();
+                    }
+                    allocated.add(threadBean.getCurrentThreadAllocatedBytes() - before);
+                } catch (Exception e) {
+                    e.printStackTrace();
+                }
+            }, name));
+        }
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuStart = os.getProcessCpuTime();
+        workers.forEach(Thread::start);
+        long last = 0;
+        List<Long> perSecond = new ArrayList<>();
+        while (System.nanoTime() < end) {
+            Thread.sleep(1000);
+            long now = done.sum();
+            perSecond.add(now - last);
+            last = now;
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        long clientCpu = os.getProcessCpuTime() - cpuStart;
+        long serverCpu = serverCpuNanos(db);
+        long count = done.sum();
+        for (Cycle cycle : cycles) {
+            cycle.close();
+        }
+        if (locker != null) {
+            locker.close();
+        }
+        perSecond.sort(null);
+        System.out.printf(Locale.ROOT, "%-15s %-8s %d threads: median %,d cycles/s; CPU per cycle: client %.1f µs,"
+                + " server backends %.1f µs; %.0f B/cycle in the cycling threads  (per second: %s)%n", variant.label,
+                kind.id, threads, perSecond.get(perSecond.size() / 2), clientCpu / 1e3 / count, serverCpu / 1e3 / count,
+                (double) allocated.sum() / count, perSecond);
+    }
+
+    /** CPU used so far by the server's client backends but our own (Linux /proc; 0 elsewhere). */
+    private static long serverCpuNanos(BenchDatabase db) throws java.sql.SQLException {
+        long ticks = 0;
+        try (java.sql.Connection connection = db.connect(); java.sql.Statement statement = connection.createStatement();
+                java.sql.ResultSet rs = statement.executeQuery("select pid from pg_stat_activity"
+                        + " where backend_type = 'client backend' and pid <> pg_backend_pid()")) {
+            while (rs.next()) {
+                try {
+                    String stat = java.nio.file.Files.readString(java.nio.file.Paths.get("/proc/" + rs.getInt(1) + "/stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                } catch (java.io.IOException e) {
+                    return 0;
+                }
+            }
+        }
+        return ticks * 10_000_000L; // USER_HZ = 100
+    }
+}

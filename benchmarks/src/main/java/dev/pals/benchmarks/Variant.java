@@ -1,0 +1,84 @@
+package dev.pals.benchmarks;
+
+import dev.pals.LockInfo;
+import dev.pals.LockListener;
+import dev.pals.Locker;
+import dev.pals.jooq.JooqLocker;
+import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What runs a case: the raw JDBC yardstick, or PALs with its default settings, bare or with a
+ * listener bound. A "with metrics" variant is one more constant here whose {@link #listener()} is the
+ * metrics module's listener; every case picks it up by name ({@code -Dbench.variants=...}).
+ */
+enum Variant {
+    RAW("raw", "raw JDBC"),
+    PALS("pals", "PALs"),
+    /** PALs with a listener that counts every event: the dispatch cost a metrics listener starts from. */
+    PALS_LISTENER("pals-listener", "PALs + listener");
+
+    final String id;
+    final String label;
+
+    Variant(String id, String label) {
+        this.id = id;
+        this.label = label;
+    }
+
+    static Variant of(String id) {
+        for (Variant variant : values()) {
+            if (variant.id.equals(id)) {
+                return variant;
+            }
+        }
+        throw new IllegalArgumentException("unknown variant: " + id);
+    }
+
+    boolean isRaw() {
+        return this == RAW;
+    }
+
+    LockListener listener() {
+        return this == PALS_LISTENER ? new CountingListener() : LockListener.NONE;
+    }
+
+    /** A Locker with default settings (pool size, blocking, 30 s timeout) on {@code url}. */
+    Locker open(BenchDatabase db, String app, String url) {
+        if (isRaw()) {
+            throw new IllegalStateException("raw JDBC has no Locker");
+        }
+        return JooqLocker.builder(app).url(url).user(db.user()).password(db.password()).listener(listener()).build();
+    }
+
+    Locker open(BenchDatabase db, String app) {
+        return open(db, app, db.url());
+    }
+
+    /** Counts events, as the cheapest useful metrics listener would. */
+    static final class CountingListener implements LockListener {
+        final LongAdder acquired = new LongAdder();
+        final LongAdder released = new LongAdder();
+        final LongAdder other = new LongAdder();
+
+        @Override
+        public void acquireStarted(LockInfo lock) {
+            other.increment();
+        }
+
+        @Override
+        public void acquired(LockInfo lock, Duration waited) {
+            acquired.increment();
+        }
+
+        @Override
+        public void acquireFailed(LockInfo lock, dev.pals.AcquireFailure.Reason reason, Duration waited) {
+            other.increment();
+        }
+
+        @Override
+        public void released(LockInfo lock, Duration held) {
+            released.increment();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.pals.jooq.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * The advisory statements of one physical connection of the PALs pool, prepared on first use and kept
+ * as long as the connection lives: a cycle then binds and runs them, creating no statement objects,
+ * and pgjdbc runs them as named server-side statements once used often enough. Like its connection, it
+ * is used by one session at a time. The pool drops it when it destroys the connection, whose close
+ * ends the statements.
+ */
+final class StatementCache {
+    private final Connection physical;
+    private final Prepared[] prepared = new Prepared[AdvisorySql.COUNT];
+
+    StatementCache(Connection physical) {
+        this.physical = physical;
+    }
+
+    /** The statement, prepared on the physical connection; {@link Prepared#close()} keeps it open. */
+    Prepared get(AdvisorySql.Statement sql) throws SQLException {
+        Prepared cached = prepared[sql.id()];
+        if (cached == null) {
+            cached = new Prepared(physical.prepareStatement(sql.sql()), false);
+            prepared[sql.id()] = cached;
+        }
+        return cached;
+    }
+
+    /** A statement prepared for one use on {@code connection}: {@link Prepared#close()} closes it. */
+    static Prepared once(Connection connection, AdvisorySql.Statement sql) throws SQLException {
+        return new Prepared(connection.prepareStatement(sql.sql()), true);
+    }
+
+    /** A statement to use in try-with-resources, closed at the end only if it was prepared for one use. */
+    static final class Prepared implements AutoCloseable {
+        private final PreparedStatement statement;
+        private final boolean once;
+
+        private Prepared(PreparedStatement statement, boolean once) {
+            this.statement = statement;
+            this.once = once;
+        }
+
+        PreparedStatement statement() {
+            return statement;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            if (once) {
+                statement.close();
+            }
+        }
+    }
+}
