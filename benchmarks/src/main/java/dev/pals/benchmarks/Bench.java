@@ -198,6 +198,7 @@ public final class Bench {
                 List<Variant> variants = new ArrayList<>(List.of(Variant.RAW, Variant.PALS));
                 if (mode == Mode.FULL && kind == Cycle.Kind.BLOCKING) {
                     variants.add(Variant.PALS_LISTENER);
+                    variants.add(Variant.PALS_METRICS);
                 }
                 Interleaved.Result result = Interleaved.run(db, kind, threads, variants,
                         first ? mode.sliceWarmupMillis : 4 * mode.sliceMillis, mode.sliceMillis, mode.sliceRounds);
@@ -224,6 +225,7 @@ public final class Bench {
                             ? List.of(Variant.RAW, Variant.PALS) : List.of(Variant.PALS, Variant.RAW));
                     if (mode == Mode.FULL && kind == Cycle.Kind.BLOCKING) {
                         order.add(Variant.PALS_LISTENER);
+                        order.add(Variant.PALS_METRICS);
                     }
                     for (Variant variant : order) {
                         report.cycles.add(jmh(db, round, t, kind, variant));

@@ -4,19 +4,23 @@ import dev.pals.LockInfo;
 import dev.pals.LockListener;
 import dev.pals.Locker;
 import dev.pals.jooq.JooqLocker;
+import dev.pals.micrometer.PalsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What runs a case: the raw JDBC yardstick, or PALs with its default settings, bare or with a
- * listener bound. A "with metrics" variant is one more constant here whose {@link #listener()} is the
- * metrics module's listener; every case picks it up by name ({@code -Dbench.variants=...}).
+ * What runs a case: the raw JDBC yardstick, or PALs with its default settings, bare, with a counting
+ * listener, or with the metrics module bound to a Prometheus registry (histograms included).
  */
 enum Variant {
     RAW("raw", "raw JDBC"),
     PALS("pals", "PALs"),
     /** PALs with a listener that counts every event: the dispatch cost a metrics listener starts from. */
-    PALS_LISTENER("pals-listener", "PALs + listener");
+    PALS_LISTENER("pals-listener", "PALs + listener"),
+    /** PALs with pals-metrics bound, as a user would run it: Prometheus registry, percentile histograms. */
+    PALS_METRICS("pals-metrics", "PALs + metrics");
 
     final String id;
     final String label;
@@ -48,7 +52,14 @@ enum Variant {
         if (isRaw()) {
             throw new IllegalStateException("raw JDBC has no Locker");
         }
-        return JooqLocker.builder(app).url(url).user(db.user()).password(db.password()).listener(listener()).build();
+        JooqLocker.Builder builder = JooqLocker.builder(app).url(url).user(db.user()).password(db.password());
+        if (this == PALS_METRICS) {
+            PalsMetrics metrics = PalsMetrics.builder(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).build();
+            Locker locker = builder.listener(metrics).build();
+            metrics.bindTo(locker);
+            return locker;
+        }
+        return builder.listener(listener()).build();
     }
 
     Locker open(BenchDatabase db, String app) {
