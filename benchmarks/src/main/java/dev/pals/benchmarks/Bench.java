@@ -206,7 +206,7 @@ public final class Bench {
                 report.slices.add(result);
                 for (Variant variant : variants) {
                     System.out.printf(Locale.ROOT, "slices  %-8s %d thread(s)  %-15s %,10.0f cycles/s  ratio to raw %.3f"
-                            + "  (medians of %d slices of %d ms)%n", kind.id, threads, variant.label, result.rate(variant),
+                            + "  (ratio: median over %d rounds of %d ms slices)%n", kind.id, threads, variant.label, result.rate(variant),
                             result.ratio(variant), result.pairs(), mode.sliceMillis);
                 }
             }

@@ -26,7 +26,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /** The PNG plots of a run (JFreeChart, headless). */
 final class Charts {
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c)};
+    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+        new Color(0x9467bd)};
     private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 16);
     private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
 

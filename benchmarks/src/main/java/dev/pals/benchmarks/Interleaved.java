@@ -15,12 +15,16 @@ import java.util.concurrent.atomic.LongAdder;
  * lock handle (PALs, one Locker with default settings per variant).
  */
 final class Interleaved {
-    /** Median cycles/s per variant and the median of the within-pair ratios to raw. */
-    record Result(Cycle.Kind kind, int threads, List<Variant> variants, double[] medianRates, double[] medianRatios,
+    /**
+     * Cycles/s per variant over all its slices (the mean of equal-length slices: its throughput; a median
+     * of rates would pick one mode where idle-state swings make them bimodal), and the median of the
+     * within-round ratios to raw.
+     */
+    record Result(Cycle.Kind kind, int threads, List<Variant> variants, double[] meanRates, double[] medianRatios,
             int pairs) {
         double rate(Variant variant) {
             int i = variants.indexOf(variant);
-            return i < 0 ? Double.NaN : medianRates[i];
+            return i < 0 ? Double.NaN : meanRates[i];
         }
 
         double ratio(Variant variant) {
@@ -70,17 +74,17 @@ final class Interleaved {
                         rates[v][r] = workers.slice(v, sliceMillis);
                     }
                 }
-                double[] medianRates = new double[n];
+                double[] meanRates = new double[n];
                 double[] medianRatios = new double[n];
                 for (int v = 0; v < n; v++) {
-                    medianRates[v] = median(rates[v]);
+                    meanRates[v] = Arrays.stream(rates[v]).average().orElse(Double.NaN);
                     double[] ratios = new double[rounds];
                     for (int r = 0; r < rounds; r++) {
                         ratios[r] = rates[v][r] / rates[0][r];
                     }
                     medianRatios[v] = median(ratios);
                 }
-                return new Result(kind, threads, List.copyOf(variants), medianRates, medianRatios, rounds);
+                return new Result(kind, threads, List.copyOf(variants), meanRates, medianRatios, rounds);
             } finally {
                 workers.stop();
             }

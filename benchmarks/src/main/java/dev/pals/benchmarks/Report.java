@@ -140,9 +140,9 @@ final class Report {
         env.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
         md.append('\n');
         if (!slices.isEmpty()) {
-            md.append("Cases 1–2 above: medians of ").append(slices.get(0).pairs())
-                    .append(" alternating slices per variant on the same worker threads; a ratio is taken within each"
-                            + " round of slices, then the median.\n\n");
+            md.append("Cases 1–2 above: ").append(slices.get(0).pairs())
+                    .append(" alternating slices per variant on the same worker threads; cycles/s over all of a variant's"
+                            + " slices; a ratio is taken within each round of slices, then the median.\n\n");
         }
         md.append("JMH runs (one fork each, PALs and raw alternating; cycles/s ± 99.9% error; allocation per cycle by"
                 + " `-prof gc`; ratio to the raw run of the same round, kind and threads):\n\n");
