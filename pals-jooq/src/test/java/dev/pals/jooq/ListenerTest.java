@@ -13,6 +13,7 @@ import dev.pals.LockMode;
 import dev.pals.Locker;
 import dev.pals.LockerStats;
 import dev.pals.testing.ServerView;
+import dev.pals.testing.ThrowingListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -91,22 +92,7 @@ class ListenerTest {
     @Test
     void aThrowingListenerChangesNothingAndTheOthersStillHear() {
         Recorder recorder = new Recorder();
-        LockListener thrower = new LockListener() {
-            @Override
-            public void acquireStarted(LockInfo lock) {
-                throw new IllegalStateException("boom");
-            }
-
-            @Override
-            public void acquired(LockInfo lock, Duration waited) {
-                throw new IllegalStateException("boom");
-            }
-
-            @Override
-            public void released(LockInfo lock, Duration held) {
-                throw new IllegalStateException("boom");
-            }
-        };
+        LockListener thrower = new ThrowingListener();
         try (LogCapture log = LogCapture.of("dev.pals");
                 Locker locker = locker(null).listener(LockListener.composite(thrower, recorder)).build()) {
             try (HeldLock held = locker.lock("ev-throw").hold()) {

@@ -8,11 +8,11 @@ import static org.awaitility.Awaitility.await;
 import dev.pals.AcquireFailure;
 import dev.pals.HeldLock;
 import dev.pals.Lock;
-import dev.pals.LockInfo;
 import dev.pals.LockListener;
 import dev.pals.LockMode;
 import dev.pals.Locker;
 import dev.pals.testing.ServerView;
+import dev.pals.testing.ThrowingListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.Meter;
@@ -189,22 +189,7 @@ class PalsMetricsTest {
 
     @Test
     void aThrowingListenerBesideTheMetricsChangesNothing() {
-        LockListener thrower = new LockListener() {
-            @Override
-            public void acquireStarted(LockInfo lock) {
-                throw new IllegalStateException("boom");
-            }
-
-            @Override
-            public void acquired(LockInfo lock, Duration waited) {
-                throw new IllegalStateException("boom");
-            }
-
-            @Override
-            public void released(LockInfo lock, Duration held) {
-                throw new IllegalStateException("boom");
-            }
-        };
+        LockListener thrower = new ThrowingListener();
         PalsMetrics metrics = PalsMetrics.builder(registry).build();
         Locker locker = locker(Db.uniqueApp("metrics")).listener(LockListener.composite(thrower, metrics)).build();
         metrics.bindTo(locker);
