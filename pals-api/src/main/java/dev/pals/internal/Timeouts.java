@@ -39,10 +39,11 @@ public final class Timeouts {
      * {@link Lock#WAIT_FOREVER}.
      */
     public static long lockTimeoutMillis(Duration timeout) {
-        if (timeout.equals(Lock.WAIT_FOREVER)) {
-            return 0;
-        }
-        long nanos = timeout.toNanos();
+        return timeout.equals(Lock.WAIT_FOREVER) ? 0 : lockTimeoutMillis(timeout.toNanos());
+    }
+
+    /** {@link #lockTimeoutMillis(Duration)} of a positive wait of {@code nanos}, without a Duration. */
+    public static long lockTimeoutMillis(long nanos) {
         long millis = nanos / 1_000_000L + (nanos % 1_000_000L == 0 ? 0 : 1);
         return Math.max(1, millis);
     }

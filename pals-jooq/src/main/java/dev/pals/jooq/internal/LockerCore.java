@@ -138,7 +138,7 @@ public final class LockerCore {
                 waitingForLock.incrementAndGet();
                 try {
                     session.lock(lock.key, lock.mode,
-                            forever ? 0 : Timeouts.lockTimeoutMillis(Duration.ofNanos(remaining)));
+                            forever ? 0 : Timeouts.lockTimeoutMillis(remaining));
                 } finally {
                     waitingForLock.decrementAndGet();
                 }
