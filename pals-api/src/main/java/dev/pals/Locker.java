@@ -71,6 +71,25 @@ public interface Locker extends AutoCloseable {
     /** How many locks this Locker holds and how its connections are used, right now. */
     LockerStats stats();
 
+    /**
+     * The locks this Locker holds right now, one entry per lock held on the server (a re-entered handle
+     * appears once), in no particular order. A snapshot: it costs no round trip.
+     *
+     * @return an empty list once the Locker is closed
+     */
+    java.util.List<HeldLockInfo> heldLocks();
+
+    /**
+     * One round trip to the server on a connection of this Locker (one already in use where it can,
+     * otherwise a pooled one), for health checks.
+     *
+     * @return how long the round trip took
+     * @throws PalsException naming the server if it cannot be reached within the network timeout, or
+     *     no connection is free within it
+     * @throws IllegalStateException if this locker is closed
+     */
+    Duration ping();
+
     /** A shared (read) and an exclusive (write) handle on {@code name}. */
     default ReadWriteLock readWriteLock(String name) {
         return new ReadWriteLock(lock(name, LockMode.SHARED), lock(name, LockMode.EXCLUSIVE));

@@ -51,7 +51,7 @@ public final class JooqLocker implements Locker {
         Duration pingTimeout = settings.networkTimeout().compareTo(JooqLockerSettings.CHECK_TIMEOUT) < 0
                 ? settings.networkTimeout() : JooqLockerSettings.CHECK_TIMEOUT;
         this.core = new LockerCore(source, listener, settings.onLockLost().orElse(null), settings.watchInterval(),
-                pingTimeout, settings.appName().orElse("-"));
+                pingTimeout, settings.networkTimeout(), settings.appName().orElse("-"));
     }
 
     /**
@@ -124,6 +124,16 @@ public final class JooqLocker implements Locker {
     @Override
     public LockerStats stats() {
         return core.stats();
+    }
+
+    @Override
+    public java.util.List<dev.pals.HeldLockInfo> heldLocks() {
+        return core.heldLocks();
+    }
+
+    @Override
+    public Duration ping() {
+        return core.ping();
     }
 
     @Override

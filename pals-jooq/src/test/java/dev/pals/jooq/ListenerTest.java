@@ -125,11 +125,11 @@ class ListenerTest {
     @Test
     void statsShowLocksHeldConnectionsInUseAndWaiters() throws Exception {
         try (Locker locker = locker(Db.uniqueApp("stats")).maxPoolSize(2).build(); Locker other = locker(null).build()) {
-            assertThat(locker.stats()).isEqualTo(new LockerStats(0, 0, 2, 0, 0));
+            assertThat(locker.stats()).isEqualTo(new LockerStats(0, 0, 2, 0, 0, 0, 0));
             Lock a = locker.lock("a");
             assertThat(a.acquire()).isTrue();
             assertThat(a.acquire()).isTrue();
-            assertThat(locker.stats()).isEqualTo(new LockerStats(1, 1, 2, 0, 0));
+            assertThat(locker.stats()).isEqualTo(new LockerStats(1, 1, 2, 0, 0, 1, 0));
 
             Lock blocker = other.lock(locker.key("b"), LockMode.EXCLUSIVE);
             assertThat(blocker.acquire()).isTrue();
@@ -137,7 +137,7 @@ class ListenerTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> locker.stats().waitingForLock() == 1);
             CompletableFuture<Boolean> waitingForConnection = CompletableFuture.supplyAsync(() -> locker.lock("c").acquire(Duration.ofSeconds(10)));
             await().atMost(Duration.ofSeconds(5)).until(() -> locker.stats().waitingForConnection() == 1);
-            assertThat(locker.stats()).isEqualTo(new LockerStats(1, 2, 2, 1, 1));
+            assertThat(locker.stats()).isEqualTo(new LockerStats(1, 2, 2, 1, 1, 1, 0));
 
             blocker.release();
             assertThat(waitingForLock.get(5, TimeUnit.SECONDS)).isTrue();

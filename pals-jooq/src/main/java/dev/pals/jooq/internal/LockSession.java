@@ -217,6 +217,52 @@ public final class LockSession {
         }
     }
 
+    /**
+     * A ping for a health check on a session that holds locks: true if it answered; false if another
+     * thread is using it or it failed (then it may be {@linkplain #isLost() lost}).
+     */
+    boolean pingIfFree(int timeoutMillis) {
+        if (!use.tryLock()) {
+            return false;
+        }
+        try {
+            if (returned.get() || lost) {
+                return false;
+            }
+            checkAlive(timeoutMillis);
+            return true;
+        } catch (SQLException e) {
+            return false;
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /** One cheap statement within {@code timeoutMillis}; the caller holds the session. */
+    void checkAlive(int timeoutMillis) throws SQLException {
+        use.lock();
+        try {
+            connection.setNetworkTimeout(DIRECT, timeoutMillis);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(AdvisorySql.PING);
+            }
+            connection.setNetworkTimeout(DIRECT, networkTimeoutMillis);
+        } catch (SQLException e) {
+            throw noteFailure(e);
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /** The PostgreSQL backend pid of the session, from the driver (no round trip); 0 if it cannot tell. */
+    int backendPid() {
+        try {
+            return connection.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+        } catch (SQLException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     private SQLException noteFailure(SQLException e) {
         if (SqlStates.isConnectionLost(e)) {
             lost = true;

@@ -220,6 +220,14 @@ final class LockState implements Runnable, LockInfo {
         return lostCallbacks;
     }
 
+    /** What {@code Locker.heldLocks()} shows of this lock if it is held on {@code on}; else null. */
+    synchronized dev.pals.HeldLockInfo snapshot(LockSession on, long nowNanos, java.time.Instant now) {
+        if (holds == 0 || session != on || on.isLost()) {
+            return null;
+        }
+        return new dev.pals.HeldLockInfo(name, key, mode, now.minusNanos(nowNanos - acquiredAt), on.backendPid());
+    }
+
     synchronized boolean isHeld() {
         return holds > 0 && !core.isClosed() && !session.isLost();
     }

@@ -29,6 +29,8 @@ public final class LockerCore {
     private final Set<LockSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger locksHeld = new AtomicInteger();
     private final AtomicInteger waitingForLock = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong locksLost = new java.util.concurrent.atomic.AtomicLong();
+    private final long networkTimeoutNanos;
     private final Consumer<? super LockInfo> onLockLost;
     private final SessionWatchdog watchdog;
     private volatile boolean closed;
@@ -40,8 +42,9 @@ public final class LockerCore {
      * @param pingTimeout the network timeout of one ping
      */
     public LockerCore(SessionSource source, LockListener listener, Consumer<? super LockInfo> onLockLost,
-            Duration watchInterval, Duration pingTimeout, String name) {
+            Duration watchInterval, Duration pingTimeout, Duration networkTimeout, String name) {
         this.source = source;
+        this.networkTimeoutNanos = networkTimeout.toNanos();
         this.listener = listener;
         this.listening = listener != LockListener.NONE;
         this.onLockLost = onLockLost;
@@ -209,6 +212,7 @@ public final class LockerCore {
             return;
         }
         locksHeld.decrementAndGet();
+        locksLost.incrementAndGet();
         Duration held = Duration.ofNanos(System.nanoTime() - acquiredAt);
         LOG.log(Level.WARNING, "Lock \"" + Text.shorten(lock.name) + "\" (" + lock.mode.label()
                 + ") was lost after " + held.toMillis() + " ms: its database session ended");
@@ -263,8 +267,61 @@ public final class LockerCore {
 
     /** The Locker's state right now. */
     public LockerStats stats() {
-        return new LockerStats(closed ? 0 : locksHeld.get(), sessions.size(), source.maxSessions(),
-                source.waitingForSession(), waitingForLock.get());
+        int held = closed ? 0 : locksHeld.get();
+        return new LockerStats(held, sessions.size(), source.maxSessions(), source.waitingForSession(),
+                waitingForLock.get(), held > 0 ? 1 : 0, locksLost.get());
+    }
+
+    /** The locks held right now, from the sessions lent out. */
+    public java.util.List<dev.pals.HeldLockInfo> heldLocks() {
+        java.util.List<dev.pals.HeldLockInfo> held = new java.util.ArrayList<>();
+        if (closed) {
+            return held;
+        }
+        long nowNanos = System.nanoTime();
+        java.time.Instant now = java.time.Instant.now();
+        for (LockSession session : sessions) {
+            LockState owner = session.owner();
+            if (owner != null) {
+                dev.pals.HeldLockInfo info = owner.snapshot(session, nowNanos, now);
+                if (info != null) {
+                    held.add(info);
+                }
+            }
+        }
+        return held;
+    }
+
+    /** One round trip on a session lent out that is not busy, else on a borrowed one. */
+    public Duration ping() {
+        checkOpen();
+        long start = System.nanoTime();
+        for (LockSession session : sessions) {
+            if (session.owner() != null && session.pingIfFree((int) Math.max(1, networkTimeoutNanos / 1_000_000L))) {
+                return Duration.ofNanos(System.nanoTime() - start);
+            }
+        }
+        LockSession session;
+        try {
+            session = source.borrow(networkTimeoutNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.pals.PalsException("interrupted while waiting for a connection to " + source.target(), e);
+        } catch (SQLException e) {
+            throw new dev.pals.PalsException("cannot reach " + source.target() + " (" + summary(e) + ")", e);
+        }
+        if (session == null) {
+            throw new dev.pals.PalsException("no free connection to " + source.target() + " within "
+                    + Duration.ofNanos(networkTimeoutNanos).toMillis() + " ms");
+        }
+        try {
+            session.checkAlive((int) Math.max(1, networkTimeoutNanos / 1_000_000L));
+            return Duration.ofNanos(System.nanoTime() - start);
+        } catch (SQLException e) {
+            throw new dev.pals.PalsException("cannot reach " + source.target() + " (" + summary(e) + ")", e);
+        } finally {
+            session.giveBack();
+        }
     }
 
     /** Ends every session: waits in flight are cancelled, held locks released, the pool closed. */
