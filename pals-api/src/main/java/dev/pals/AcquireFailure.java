@@ -32,6 +32,23 @@ public class AcquireFailure extends PalsException {
         DEADLOCK("deadlock", true),
         /** The waiting thread was interrupted; its interrupt flag is kept set. */
         INTERRUPTED("interrupt", true),
+        /**
+         * The server cancelled the wait, and the library did not ask it to: a {@code statement_timeout}
+         * (set on the role, the database or a user's connection) or an administrator's
+         * {@code pg_cancel_backend} (SQLSTATE 57014).
+         */
+        CANCELED("a cancel from the server", true),
+        /**
+         * The server's shared lock table is full (SQLSTATE 53200): all advisory locks of all sessions
+         * share about {@code max_locks_per_transaction × max_connections} entries. Nothing was taken.
+         */
+        LOCK_TABLE_FULL("a full lock table on the server", true),
+        /**
+         * The connection cannot carry a session lock: it came from a user's DataSource inside an open
+         * transaction, or it is a session this Locker already uses for another lock, or it goes through a
+         * transaction pooler, or the server is a standby. The detail says which, and the fix.
+         */
+        UNSUITABLE_CONNECTION("an unsuitable database connection", true),
         /** The server refused the statement for another reason (see the cause). */
         SERVER_ERROR("server error", true);
 

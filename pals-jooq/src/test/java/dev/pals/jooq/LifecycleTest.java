@@ -177,4 +177,35 @@ class LifecycleTest {
         assertThat(copy.acquireTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(copy.appName()).contains("round-trip");
     }
+
+    /** Regression test for the outside review's finding 8: pgjdbc logged "invalid port number: s3cret@h". */
+    @Test
+    void aPasswordInTheUrlsUserInfoIsRefusedBeforeTheDriverCanLogIt() {
+        java.util.logging.Logger driverLog = java.util.logging.Logger.getLogger("org.postgresql");
+        java.util.logging.Level was = driverLog.getLevel();
+        driverLog.setLevel(java.util.logging.Level.ALL);
+        try (LogCapture log = LogCapture.of("")) {
+            for (String url : new String[] {"jdbc:postgresql://u:" + SECRET + "@h/db", "jdbc:postgresql://u:" + SECRET + "@h:5432/db",
+                    "jdbc:postgresql://" + SECRET + "@h/db"}) {
+                assertThatIllegalArgumentException().isThrownBy(() -> JooqLocker.builder("a").url(url).build())
+                        .withMessageContaining("url must not carry user information")
+                        .withMessageNotContaining(SECRET);
+            }
+            assertThat(log.text()).doesNotContain(SECRET);
+        } finally {
+            driverLog.setLevel(was);
+        }
+    }
+
+    /** Regression test for the outside review's finding 9: huge intervals failed with ArithmeticException. */
+    @Test
+    void hugeIntervalsAreRefusedNamingTheSetting() {
+        Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+        assertThatIllegalArgumentException().isThrownBy(() -> locker("a").lockCheckInterval(huge).build())
+                .withMessageStartingWith("lockCheckInterval must be at most");
+        assertThatIllegalArgumentException().isThrownBy(() -> locker("a").keepaliveInterval(huge).build())
+                .withMessageStartingWith("keepaliveInterval must be at most");
+        assertThatIllegalArgumentException().isThrownBy(() -> locker("a").networkTimeout(huge).build())
+                .withMessageStartingWith("networkTimeout must be at most");
+    }
 }

@@ -167,4 +167,78 @@ class UserDataSourceTest {
             return rs.getInt(1);
         }
     }
+
+    /**
+     * Regression test for the outside review's finding 10: a connection that came inside the caller's
+     * transaction was rolled back, discarding the caller's work.
+     */
+    @Test
+    void aConnectionInsideTheCallersTransactionIsRefusedAndItsWorkKept() throws Exception {
+        try (Connection physical = Db.DB.connect()) {
+            physical.setAutoCommit(false);
+            try (Statement statement = physical.createStatement()) {
+                statement.execute("create temporary table callers_work (x int)");
+                statement.execute("insert into callers_work values (1)");
+            }
+            SingleConnectionDataSource dataSource = new SingleConnectionDataSource(physical);
+            try (Locker locker = JooqLocker.builder(Db.uniqueApp("in-tx")).dataSource(dataSource).build()) {
+                Lock lock = locker.lock("k");
+                assertThatThrownBy(lock::acquire).isInstanceOfSatisfying(AcquireFailure.class, failure -> {
+                    assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNSUITABLE_CONNECTION);
+                    assertThat(failure.getMessage()).contains("transaction");
+                });
+                assertThat(lock.isHeld()).isFalse();
+            }
+            assertThat(dataSource.returns.get()).isEqualTo(dataSource.borrows.get());
+            assertThat(physical.getAutoCommit()).isFalse();
+            try (Statement statement = physical.createStatement();
+                    ResultSet rs = statement.executeQuery("select count(*) from callers_work")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+            }
+            physical.commit();
+            assertThat(advisoryLocksOf(physical)).isZero();
+        }
+    }
+
+    /**
+     * Regression test for the outside review's finding 10: a DataSource that hands the same physical
+     * connection to two borrowers (as a transaction-aware proxy binding a connection to a thread does)
+     * let two handles of one key both "hold" it, since advisory locks re-enter within a session.
+     */
+    @Test
+    void aDataSourceHandingOutOneSessionTwiceNeverLetsTwoHandlesHoldOneKey() throws Exception {
+        try (Connection physical = Db.DB.connect()) {
+            SingleConnectionDataSource dataSource = new SingleConnectionDataSource(physical);
+            String app = Db.uniqueApp("one-session");
+            try (Locker locker = JooqLocker.builder(app).dataSource(dataSource).build();
+                    Locker other = Db.locker(app).build()) {
+                Lock first = locker.lock("k");
+                assertThat(first.acquire()).isTrue();
+                Lock second = locker.lock("k");
+                assertThat(second.acquire(false)).isFalse();
+                Throwable waited = org.assertj.core.api.Assertions.catchThrowable(
+                        () -> assertThat(second.acquire(Duration.ofMillis(300))).isFalse());
+                if (waited != null) {
+                    assertThat(waited).isInstanceOfSatisfying(AcquireFailure.class, failure ->
+                            assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNSUITABLE_CONNECTION));
+                }
+                assertThat(second.isHeld()).isFalse();
+
+                // A wait for a key held elsewhere needs a session of its own: the DataSource gives the
+                // one already in use, which is refused, clearly.
+                Lock theirs = other.lock("busy");
+                assertThat(theirs.acquire()).isTrue();
+                assertThatThrownBy(() -> locker.lock("busy").acquire(Duration.ofSeconds(1)))
+                        .isInstanceOfSatisfying(AcquireFailure.class, failure -> {
+                            assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNSUITABLE_CONNECTION);
+                            assertThat(failure.getMessage()).contains("same database session");
+                        });
+                assertThat(first.isHeld()).isTrue();
+                assertThat(first.confirmHeld()).isTrue();
+                assertThat(first.release()).isTrue();
+            }
+            assertThat(advisoryLocksOf(physical)).isZero();
+        }
+    }
 }

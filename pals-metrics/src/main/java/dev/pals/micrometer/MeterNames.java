@@ -96,7 +96,8 @@ public final class MeterNames {
             case TIMEOUT, NO_CONNECTION -> TIMEOUT;
             case NOT_AVAILABLE -> UNAVAILABLE;
             case DEADLOCK -> DEADLOCK;
-            case CONNECT_FAILED, CONNECTION_LOST, INTERRUPTED, SERVER_ERROR -> ERROR;
+            case CONNECT_FAILED, CONNECTION_LOST, INTERRUPTED, CANCELED, LOCK_TABLE_FULL, UNSUITABLE_CONNECTION,
+                    SERVER_ERROR -> ERROR;
         };
     }
 }
