@@ -17,14 +17,24 @@ final class CompositeLockListener implements LockListener {
         void on(LockListener listener);
     }
 
+    /**
+     * Calls every listener. Whatever one throws is logged and ignored, but for a
+     * {@link VirtualMachineError}, which is passed on once all the others have heard.
+     */
     private void each(String event, Call call) {
+        VirtualMachineError fatal = null;
         for (LockListener listener : listeners) {
             try {
                 call.on(listener);
-            } catch (RuntimeException e) {
+            } catch (VirtualMachineError e) {
+                fatal = fatal != null ? fatal : e;
+            } catch (Throwable e) {
                 LOG.log(Level.WARNING, "lock listener " + listener.getClass().getName() + " failed on " + event
                         + "; ignored", e);
             }
+        }
+        if (fatal != null) {
+            throw fatal;
         }
     }
 
@@ -39,8 +49,8 @@ final class CompositeLockListener implements LockListener {
     }
 
     @Override
-    public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited) {
-        each("acquireFailed", listener -> listener.acquireFailed(lock, reason, waited));
+    public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited, Throwable cause) {
+        each("acquireFailed", listener -> listener.acquireFailed(lock, reason, waited, cause));
     }
 
     @Override
@@ -49,13 +59,13 @@ final class CompositeLockListener implements LockListener {
     }
 
     @Override
-    public void lockLost(LockInfo lock, Duration held) {
-        each("lockLost", listener -> listener.lockLost(lock, held));
+    public void lockLost(LockInfo lock, Duration held, Throwable cause) {
+        each("lockLost", listener -> listener.lockLost(lock, held, cause));
     }
 
     @Override
-    public void connectionReset(boolean destroyed) {
-        each("connectionReset", listener -> listener.connectionReset(destroyed));
+    public void connectionReset(boolean destroyed, Throwable cause) {
+        each("connectionReset", listener -> listener.connectionReset(destroyed, cause));
     }
 
     @Override

@@ -8,11 +8,14 @@ import java.util.Objects;
  * Hears what a Locker does, for metrics and tracing: given once when the Locker is built. Every method
  * has a no-op default; override what you need.
  *
- * <p>Calls come on the thread that acquires or releases (for a forgotten lock, the cleaner thread),
- * never while the library holds an internal lock. A listener that throws is logged and otherwise
- * ignored: it never breaks {@code acquire()} or {@code release()}. Keep listeners quick; they run on the
- * hot path. Only acquires that go to the database are reported: re-entering a handle that already holds
- * its lock is not.
+ * <p>Calls come on the thread that acquires or releases (for a forgotten lock, the cleaner thread; for
+ * a lost lock, whichever thread notices), never while the library holds an internal lock. A listener
+ * that throws (an {@code Error} included) is logged and otherwise ignored: it never breaks
+ * {@code acquire()} or {@code release()}, and never leaves a lock or connection behind. Only a
+ * {@link VirtualMachineError} is passed on, after the library has cleaned up. Keep listeners quick; they
+ * run on the hot path. Only acquires that reach for the database are reported: re-entering a handle that
+ * already holds its lock is not. Failure events carry their cause, so metrics and spans keep the
+ * SQLSTATE, host and reason.
  */
 public interface LockListener {
     /** Hears nothing. With it, the library allocates no event data at all. */
@@ -31,8 +34,13 @@ public interface LockListener {
     default void acquired(LockInfo lock, Duration waited) {
     }
 
-    /** The acquire failed after {@code waited}, for {@code reason}. */
-    default void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited) {
+    /**
+     * The acquire failed after {@code waited}, for {@code reason}.
+     *
+     * @param cause what failed (a {@link java.sql.SQLException}, say), or null for an ordinary "no"
+     *     (the lock was taken, the timeout passed, no connection came in time)
+     */
+    default void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited, Throwable cause) {
     }
 
     /** The lock was released on the server after being held for {@code held}. */
@@ -42,16 +50,20 @@ public interface LockListener {
     /**
      * The lock was lost after being held for {@code held}: its database session ended (server restart,
      * terminated backend, broken network) while this process still held it.
+     *
+     * @param cause the failure that showed the session gone, or null if it is not known
      */
-    default void lockLost(LockInfo lock, Duration held) {
+    default void lockLost(LockInfo lock, Duration held, Throwable cause) {
     }
 
     /**
      * A connection came back holding locks, or in an unknown state, and was reset
-     * ({@code pg_advisory_unlock_all()}); {@code destroyed} if the reset failed and the connection was
-     * closed instead.
+     * ({@code pg_advisory_unlock_all()}); {@code destroyed} if it was closed instead (its session was
+     * lost, or the reset failed).
+     *
+     * @param cause why it was destroyed, or null
      */
-    default void connectionReset(boolean destroyed) {
+    default void connectionReset(boolean destroyed, Throwable cause) {
     }
 
     /**

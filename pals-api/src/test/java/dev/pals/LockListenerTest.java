@@ -57,11 +57,41 @@ class LockListenerTest {
     void aSingleListenerIsGuardedToo() {
         LockListener thrower = new LockListener() {
             @Override
-            public void lockLost(LockInfo lock, Duration held) {
+            public void lockLost(LockInfo lock, Duration held, Throwable cause) {
                 throw new IllegalStateException("boom");
             }
         };
-        LockListener.composite(thrower).lockLost(LOCK, Duration.ZERO);
+        LockListener.composite(thrower).lockLost(LOCK, Duration.ZERO, null);
+    }
+
+    @Test
+    void compositeSwallowsErrorsButPassesOnAVirtualMachineErrorAfterEveryListenerHeard() {
+        List<String> heard = new ArrayList<>();
+        LockListener linkage = new LockListener() {
+            @Override
+            public void released(LockInfo lock, Duration held) {
+                heard.add("linkage");
+                throw new NoSuchMethodError("version mismatch");
+            }
+        };
+        LockListener fatal = new LockListener() {
+            @Override
+            public void released(LockInfo lock, Duration held) {
+                heard.add("fatal");
+                throw new OutOfMemoryError("test");
+            }
+        };
+        LockListener last = new LockListener() {
+            @Override
+            public void released(LockInfo lock, Duration held) {
+                heard.add("last");
+            }
+        };
+        LockListener.composite(linkage).released(LOCK, Duration.ZERO);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> LockListener.composite(linkage, fatal, last).released(LOCK, Duration.ZERO))
+                .isInstanceOf(OutOfMemoryError.class);
+        assertThat(heard).containsExactly("linkage", "linkage", "fatal", "last");
     }
 
     @Test

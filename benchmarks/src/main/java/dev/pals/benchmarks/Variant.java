@@ -83,7 +83,7 @@ enum Variant {
         }
 
         @Override
-        public void acquireFailed(LockInfo lock, dev.pals.AcquireFailure.Reason reason, Duration waited) {
+        public void acquireFailed(LockInfo lock, dev.pals.AcquireFailure.Reason reason, Duration waited, Throwable cause) {
             other.increment();
         }
 

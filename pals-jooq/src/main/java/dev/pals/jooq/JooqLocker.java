@@ -1,5 +1,6 @@
 package dev.pals.jooq;
 
+import dev.pals.HeldLockInfo;
 import dev.pals.Lock;
 import dev.pals.LockInfo;
 import dev.pals.LockKey;
@@ -12,7 +13,11 @@ import dev.pals.jooq.internal.JooqLock;
 import dev.pals.jooq.internal.LockerCore;
 import dev.pals.jooq.internal.PooledSessionSource;
 import dev.pals.jooq.internal.SessionSource;
+import dev.pals.jooq.internal.Setting;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -44,14 +49,14 @@ public final class JooqLocker implements Locker {
         LockListener listener = LockListener.composite(settings.listener());
         SessionSource source = settings.dataSource().isPresent()
                 ? new DataSourceSessionSource(settings.dataSource().get(), settings.maxPoolSize(),
-                        settings.networkTimeout(), listener)
+                        settings.networkTimeout())
                 : new PooledSessionSource(settings.url().orElseThrow(), settings.user().orElse(null),
                         settings.password(), settings.maxPoolSize(), applicationName(settings.appName()),
-                        settings.target().orElseThrow(), settings.networkTimeout(), listener);
+                        settings.target().orElseThrow(), settings.networkTimeout());
         Duration pingTimeout = settings.networkTimeout().compareTo(JooqLockerSettings.CHECK_TIMEOUT) < 0
                 ? settings.networkTimeout() : JooqLockerSettings.CHECK_TIMEOUT;
-        this.core = new LockerCore(source, listener, settings.onLockLost().orElse(null), settings.watchInterval(),
-                pingTimeout, settings.networkTimeout(), settings.appName().orElse("-"));
+        this.core = new LockerCore(source, listener, settings.onLockLost().orElse(null), settings.multiplexing(),
+                settings.watchInterval(), pingTimeout, settings.networkTimeout(), settings.appName().orElse("-"));
     }
 
     /**
@@ -127,7 +132,7 @@ public final class JooqLocker implements Locker {
     }
 
     @Override
-    public java.util.List<dev.pals.HeldLockInfo> heldLocks() {
+    public List<HeldLockInfo> heldLocks() {
         return core.heldLocks();
     }
 
@@ -152,65 +157,61 @@ public final class JooqLocker implements Locker {
      * {@link IllegalArgumentException} naming the setting.
      */
     public static final class Builder {
-        final String appName;
-        String url;
-        String user;
-        String password;
-        DataSource dataSource;
-        Integer maxPoolSize;
-        LockListener listener = LockListener.NONE;
-        Duration networkTimeout = JooqLockerSettings.DEFAULT_NETWORK_TIMEOUT;
-        Duration lockCheckInterval = Duration.ZERO;
-        Duration keepaliveInterval = Duration.ZERO;
-        Consumer<? super LockInfo> onLockLost;
-        boolean blocking = Locker.DEFAULT_BLOCKING;
-        Duration acquireTimeout = Locker.DEFAULT_ACQUIRE_TIMEOUT;
+        private final Map<Setting<?>, Object> values;
 
         private Builder(String appName) {
-            this.appName = appName;
+            this.values = new HashMap<>();
+            values.put(JooqLockerSettings.APP_NAME, appName);
+        }
+
+        /** A builder holding {@code values} (a copy). */
+        Builder(Map<Setting<?>, Object> values) {
+            this.values = new HashMap<>(values);
+        }
+
+        private <T> Builder set(Setting<T> setting, T value) {
+            values.put(setting, value);
+            return this;
         }
 
         /** JDBC URL of the database, {@code jdbc:postgresql://host:port/database}. Or use {@link #dataSource}. */
         public Builder url(String url) {
-            this.url = url;
-            return this;
+            return set(JooqLockerSettings.URL, url);
         }
 
         /** User for {@link #url}; unset lets the URL or driver decide. */
         public Builder user(String user) {
-            this.user = user;
-            return this;
+            return set(JooqLockerSettings.USER, user);
         }
 
         /** Password for {@link #url}. Never printed. */
         public Builder password(String password) {
-            this.password = password;
-            return this;
+            return set(JooqLockerSettings.PASSWORD, password);
         }
 
         /**
          * Borrow connections from your own DataSource instead of the Locker's pool. The Locker installs
-         * nothing on it and never closes it; each held lock keeps one of its connections.
+         * nothing on it and never closes it. Its connections must not come inside an open transaction,
+         * nor be handed out twice at once (as a DataSource that binds a connection to a thread does):
+         * such a connection is refused with {@link dev.pals.AcquireFailure.Reason#UNSUITABLE_CONNECTION}.
          */
         public Builder dataSource(DataSource dataSource) {
-            this.dataSource = dataSource;
-            return this;
+            return set(JooqLockerSettings.DATA_SOURCE, dataSource);
         }
 
         /**
-         * How many connections, so held locks, the Locker's own pool has at most. Default: 10. With a
-         * {@link #dataSource}: how many of its connections the Locker takes at once, waiting for a
-         * place within the acquire timeout (default: no limit of its own).
+         * How many connections (database sessions) the Locker's own pool has at most. Default: 8. With
+         * {@link #multiplexing} on, many locks share a session and this bounds sessions, not locks; off,
+         * each held lock takes one. With a {@link #dataSource}: how many of its connections the Locker
+         * takes at once, waiting for a place within the acquire timeout (default: no limit of its own).
          */
         public Builder maxPoolSize(int maxPoolSize) {
-            this.maxPoolSize = maxPoolSize;
-            return this;
+            return set(JooqLockerSettings.MAX_POOL_SIZE, maxPoolSize);
         }
 
         /** Whether locks block on {@link Lock#acquire()} unless they say otherwise. Default: true. */
         public Builder blocking(boolean blocking) {
-            this.blocking = blocking;
-            return this;
+            return set(JooqLockerSettings.BLOCKING, blocking);
         }
 
         /**
@@ -219,8 +220,7 @@ public final class JooqLocker implements Locker {
          * {@link Lock#WAIT_FOREVER}.
          */
         public Builder acquireTimeout(Duration acquireTimeout) {
-            this.acquireTimeout = acquireTimeout;
-            return this;
+            return set(JooqLockerSettings.ACQUIRE_TIMEOUT, acquireTimeout);
         }
 
         /**
@@ -228,38 +228,36 @@ public final class JooqLocker implements Locker {
          * {@link LockListener#composite}. Default: {@link LockListener#NONE}.
          */
         public Builder listener(LockListener listener) {
-            this.listener = listener;
-            return this;
+            return set(JooqLockerSettings.LISTENER, listener);
         }
 
         /**
          * Bound of every database call that does not wait for a lock; a blocking wait gets its acquire
-         * timeout plus this. Also the connect and login timeout. Default: 10 s.
+         * timeout plus this. Also the connect and login timeout, and the bound of {@link Locker#close()}.
+         * Default: 10 s.
          */
         public Builder networkTimeout(Duration networkTimeout) {
-            this.networkTimeout = networkTimeout;
-            return this;
+            return set(JooqLockerSettings.NETWORK_TIMEOUT, networkTimeout);
         }
 
         /**
-         * Check every session that holds locks this often (one cheap statement per session), so that a
-         * lost lock is noticed within this interval (plus at most 1 s for a dead path) even while
-         * nobody uses it. {@link Duration#ZERO} (the default): lost locks are noticed on use only.
+         * Check every session that holds locks this often (one cheap statement per session, all sessions
+         * at once), so that a lost lock is noticed within this interval (plus at most 1 s for a dead path)
+         * even while nobody uses it. {@link Duration#ZERO} (the default): lost locks are noticed on use
+         * only. At most 2^31−1 ms.
          */
         public Builder lockCheckInterval(Duration lockCheckInterval) {
-            this.lockCheckInterval = lockCheckInterval;
-            return this;
+            return set(JooqLockerSettings.LOCK_CHECK_INTERVAL, lockCheckInterval);
         }
 
         /**
          * Have sessions that hold locks send a statement this often, so that a server's
          * {@code idle_session_timeout} or a proxy that drops idle connections does not take their locks
          * away. Set it below the shortest such timeout on the path. {@link Duration#ZERO} (the default):
-         * no keepalive.
+         * no keepalive. At most 2^31−1 ms.
          */
         public Builder keepaliveInterval(Duration keepaliveInterval) {
-            this.keepaliveInterval = keepaliveInterval;
-            return this;
+            return set(JooqLockerSettings.KEEPALIVE_INTERVAL, keepaliveInterval);
         }
 
         /**
@@ -267,8 +265,17 @@ public final class JooqLocker implements Locker {
          * thread that notices. Per lock: {@link Lock#onLost}. For metrics, use a {@link LockListener}.
          */
         public Builder onLockLost(Consumer<? super LockInfo> onLockLost) {
-            this.onLockLost = onLockLost;
-            return this;
+            return set(JooqLockerSettings.ON_LOCK_LOST, onLockLost);
+        }
+
+        /**
+         * Whether many locks share one database session. On (the default), a Locker holds thousands of
+         * locks on a few sessions, arbitrating between its own handles in the process so that they exclude
+         * each other exactly as if each had a session of its own. Off: each held lock pins a session of
+         * the pool, as in Python PALs.
+         */
+        public Builder multiplexing(boolean multiplexing) {
+            return set(JooqLockerSettings.MULTIPLEXING, multiplexing);
         }
 
         /** Blocking acquires wait without limit unless the lock says otherwise. */
@@ -282,7 +289,7 @@ public final class JooqLocker implements Locker {
          * @throws IllegalArgumentException naming the first setting that is missing or malformed
          */
         public JooqLockerSettings settings() {
-            return new JooqLockerSettings(this);
+            return new JooqLockerSettings(values);
         }
 
         /**

@@ -3,161 +3,211 @@ package dev.pals.jooq;
 import dev.pals.Lock;
 import dev.pals.LockInfo;
 import dev.pals.LockListener;
+import dev.pals.Locker;
+import dev.pals.internal.Text;
 import dev.pals.internal.Timeouts;
 import dev.pals.jooq.internal.JdbcUrls;
+import dev.pals.jooq.internal.Setting;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.StringJoiner;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
  * The validated, immutable settings of a {@link JooqLocker}. Made by {@link JooqLocker.Builder#settings()};
  * derive changed copies with {@link #toBuilder()}. {@link #toString()} never shows the password.
+ *
+ * <p>Each setting is declared once below, with its name, default and check; the builder and this class
+ * hold values by setting.
  */
 public final class JooqLockerSettings {
-    /** Default of {@link #maxPoolSize()}. */
-    public static final int DEFAULT_MAX_POOL_SIZE = 10;
+    /** Default of {@link #maxPoolSize()} for the Locker's own pool. */
+    public static final int DEFAULT_MAX_POOL_SIZE = 8;
     /** Default of {@link #networkTimeout()}. */
     public static final Duration DEFAULT_NETWORK_TIMEOUT = Duration.ofSeconds(10);
     /** The network timeout of one session check: this, or the network timeout if shorter. */
     public static final Duration CHECK_TIMEOUT = Duration.ofSeconds(1);
 
-    private final String appName;
-    private final String url;
-    private final String user;
-    private final String password;
-    private final DataSource dataSource;
-    private final int maxPoolSize;
-    private final boolean blocking;
-    private final Duration acquireTimeout;
-    private final LockListener listener;
-    private final Duration networkTimeout;
-    private final Duration lockCheckInterval;
-    private final Duration keepaliveInterval;
-    private final Consumer<? super LockInfo> onLockLost;
+    static final Setting<String> APP_NAME = Setting.of("appName", null,
+            (name, app) -> app == null ? null : wellFormed(name, app), app -> "\"" + Text.shorten(app) + "\"");
+    static final Setting<String> URL = Setting.of("url", null, (name, url) -> url, JdbcUrls::redact);
+    static final Setting<String> USER = Setting.of("user", null, (name, user) -> user, user -> user);
+    static final Setting<String> PASSWORD = Setting.of("password", null, (name, password) -> password, null);
+    static final Setting<DataSource> DATA_SOURCE = Setting.of("dataSource", null, (name, ds) -> ds,
+            ds -> ds.getClass().getName());
+    /** Null: the default for the kind of source (8 for the Locker's own pool, no limit with a DataSource). */
+    static final Setting<Integer> MAX_POOL_SIZE = Setting.of("maxPoolSize", null, JooqLockerSettings::atLeastOne,
+            size -> size.toString());
+    static final Setting<Boolean> BLOCKING = Setting.of("blocking", Locker.DEFAULT_BLOCKING,
+            JooqLockerSettings::notNull, value -> value.toString());
+    static final Setting<Duration> ACQUIRE_TIMEOUT = Setting.of("acquireTimeout", Locker.DEFAULT_ACQUIRE_TIMEOUT,
+            Timeouts::check, Timeouts::describe);
+    static final Setting<LockListener> LISTENER = Setting.of("listener", LockListener.NONE,
+            JooqLockerSettings::listener, listener -> listener == LockListener.NONE ? null : listener.toString());
+    static final Setting<Duration> NETWORK_TIMEOUT = Setting.of("networkTimeout", DEFAULT_NETWORK_TIMEOUT,
+            JooqLockerSettings::positive, JooqLockerSettings::millis);
+    static final Setting<Duration> LOCK_CHECK_INTERVAL = Setting.of("lockCheckInterval", Duration.ZERO,
+            JooqLockerSettings::interval, JooqLockerSettings::millis);
+    static final Setting<Duration> KEEPALIVE_INTERVAL = Setting.of("keepaliveInterval", Duration.ZERO,
+            JooqLockerSettings::interval, JooqLockerSettings::millis);
+    static final Setting<Consumer<? super LockInfo>> ON_LOCK_LOST = Setting.of("onLockLost", null,
+            (name, callback) -> callback, callback -> "set");
+    static final Setting<Boolean> MULTIPLEXING = Setting.of("multiplexing", true, JooqLockerSettings::notNull,
+            value -> value.toString());
+
+    /** Every setting, in the order {@link #toString()} shows them. */
+    static final List<Setting<?>> ALL = List.of(APP_NAME, URL, DATA_SOURCE, USER, PASSWORD, MAX_POOL_SIZE, BLOCKING,
+            ACQUIRE_TIMEOUT, NETWORK_TIMEOUT, LOCK_CHECK_INTERVAL, KEEPALIVE_INTERVAL, MULTIPLEXING, LISTENER,
+            ON_LOCK_LOST);
+
+    private final Map<Setting<?>, Object> values = new HashMap<>();
     private final String target;
 
-    JooqLockerSettings(JooqLocker.Builder builder) {
-        this.appName = builder.appName;
-        this.url = builder.url;
-        this.user = builder.user;
-        this.password = builder.password;
-        this.dataSource = builder.dataSource;
-        this.maxPoolSize = builder.maxPoolSize != null ? builder.maxPoolSize
-                : builder.dataSource != null ? 0 : DEFAULT_MAX_POOL_SIZE;
-        this.blocking = builder.blocking;
-        this.acquireTimeout = builder.acquireTimeout;
-        this.listener = builder.listener;
-        this.networkTimeout = builder.networkTimeout;
-        this.lockCheckInterval = builder.lockCheckInterval;
-        this.keepaliveInterval = builder.keepaliveInterval;
-        this.onLockLost = builder.onLockLost;
-        positive("networkTimeout", networkTimeout);
-        if (networkTimeout.compareTo(Timeouts.MAX) > 0) {
-            throw new IllegalArgumentException("networkTimeout must be at most " + Timeouts.MAX.toMillis() + " ms: "
-                    + networkTimeout);
+    /**
+     * Checks every setting once, then how they go together.
+     *
+     * @throws IllegalArgumentException naming the first setting that is missing or malformed
+     */
+    JooqLockerSettings(Map<Setting<?>, Object> given) {
+        for (Setting<?> setting : ALL) {
+            values.put(setting, setting.check(given.containsKey(setting) ? given.get(setting) : setting.defaultValue()));
         }
-        notNegative("lockCheckInterval", lockCheckInterval);
-        notNegative("keepaliveInterval", keepaliveInterval);
-        if (listener == null) {
-            throw new IllegalArgumentException("listener must not be null (LockListener.NONE hears nothing)");
-        }
-        if (appName != null) {
-            dev.pals.internal.Text.utf8(appName, "appName");
-        }
+        String url = get(URL);
+        DataSource dataSource = get(DATA_SOURCE);
         if (url == null && dataSource == null) {
             throw new IllegalArgumentException("url or dataSource must be set");
         }
         if (url != null && dataSource != null) {
             throw new IllegalArgumentException("set url or dataSource, not both");
         }
-        if (dataSource != null && (user != null || password != null)) {
+        if (dataSource != null && (get(USER) != null || get(PASSWORD) != null)) {
             throw new IllegalArgumentException("user and password go with url; a dataSource brings its own");
         }
-        if (builder.maxPoolSize != null && maxPoolSize < 1) {
-            throw new IllegalArgumentException("maxPoolSize must be at least 1: " + maxPoolSize);
-        }
-        Timeouts.check("acquireTimeout", acquireTimeout);
         this.target = url != null ? JdbcUrls.target(url) : null;
     }
 
-    private static void notNegative(String field, Duration value) {
-        if (value == null) {
-            throw new IllegalArgumentException(field + " must not be null");
-        }
-        if (value.isNegative()) {
-            throw new IllegalArgumentException(field + " must not be negative: " + value);
-        }
+    @SuppressWarnings("unchecked")
+    private <T> T get(Setting<T> setting) {
+        return (T) values.get(setting);
     }
 
-    private static void positive(String field, Duration value) {
-        notNegative(field, value);
-        if (value.isZero()) {
-            throw new IllegalArgumentException(field + " must be positive: " + value);
+    private static String wellFormed(String name, String value) {
+        Text.utf8(value, name);
+        return value;
+    }
+
+    private static Integer atLeastOne(String name, Integer value) {
+        if (value != null && value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1: " + value);
         }
+        return value;
+    }
+
+    private static <T> T notNull(String name, T value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        return value;
+    }
+
+    private static LockListener listener(String name, LockListener value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " must not be null (LockListener.NONE hears nothing)");
+        }
+        return value;
+    }
+
+    /** Zero (off) up to 2^31−1 ms. */
+    private static Duration interval(String name, Duration value) {
+        notNull(name, value);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative: " + value);
+        }
+        if (value.compareTo(Timeouts.MAX) > 0) {
+            throw new IllegalArgumentException(name + " must be at most " + Timeouts.MAX.toMillis() + " ms: " + value);
+        }
+        return value;
+    }
+
+    private static Duration positive(String name, Duration value) {
+        interval(name, value);
+        if (value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive: " + value);
+        }
+        return value;
+    }
+
+    private static String millis(Duration value) {
+        return value.toMillis() + " ms";
     }
 
     /** The application name lock names are prefixed with; empty for bare lock names. */
     public Optional<String> appName() {
-        return Optional.ofNullable(appName);
+        return Optional.ofNullable(get(APP_NAME));
     }
 
     /** The JDBC URL of the Locker's own pool; empty when a {@link #dataSource()} is used. */
     public Optional<String> url() {
-        return Optional.ofNullable(url);
+        return Optional.ofNullable(get(URL));
     }
 
     /** The user of the Locker's own pool; empty to let the URL or driver decide. */
     public Optional<String> user() {
-        return Optional.ofNullable(user);
+        return Optional.ofNullable(get(USER));
     }
 
     /** Whether a password is set (it is never handed out). */
     public boolean hasPassword() {
-        return password != null;
+        return get(PASSWORD) != null;
     }
 
     String password() {
-        return password;
+        return get(PASSWORD);
     }
 
     /** The user's DataSource the locks borrow connections from; empty when the Locker has its own pool. */
     public Optional<DataSource> dataSource() {
-        return Optional.ofNullable(dataSource);
+        return Optional.ofNullable(get(DATA_SOURCE));
     }
 
     /**
-     * How many connections, so held locks, the Locker uses at most: the size of its own pool (default
-     * 10), or how many connections it takes from a {@link #dataSource()} at once (default 0: no limit
-     * of its own, the DataSource's limits and timeouts apply).
+     * How many connections (database sessions) the Locker uses at most: the size of its own pool
+     * (default 8), or how many connections it takes from a {@link #dataSource()} at once (default 0: no
+     * limit of its own, the DataSource's limits and timeouts apply). With {@link #multiplexing()} many
+     * locks share a session; without, each held lock takes one.
      */
     public int maxPoolSize() {
-        return maxPoolSize;
+        Integer size = get(MAX_POOL_SIZE);
+        return size != null ? size : get(DATA_SOURCE) != null ? 0 : DEFAULT_MAX_POOL_SIZE;
     }
 
     /** Default of {@link Lock#blocking()} for this Locker's locks. Default: true. */
     public boolean blocking() {
-        return blocking;
+        return get(BLOCKING);
     }
 
     /** Default of {@link Lock#acquireTimeout()} for this Locker's locks. Default: 30 s. */
     public Duration acquireTimeout() {
-        return acquireTimeout;
+        return get(ACQUIRE_TIMEOUT);
     }
 
     /** Who hears what the Locker does. Default: {@link LockListener#NONE}. */
     public LockListener listener() {
-        return listener;
+        return get(LISTENER);
     }
 
     /**
      * Bound of every database call that does not wait for a lock (try, release, check): a dead or frozen
      * network path fails it after this long. A blocking wait is bounded by its acquire timeout plus this
-     * (a wait without limit, by nothing). Also the connect and login timeout (in whole seconds).
-     * Default: 10 s.
+     * (a wait without limit, by nothing). Also the connect and login timeout (in whole seconds), and the
+     * bound of {@link Locker#close()}. Default: 10 s.
      */
     public Duration networkTimeout() {
-        return networkTimeout;
+        return get(NETWORK_TIMEOUT);
     }
 
     /**
@@ -165,7 +215,7 @@ public final class JooqLockerSettings {
      * lock is noticed even while nobody uses it. {@link Duration#ZERO}: only on use. Default: zero.
      */
     public Duration lockCheckInterval() {
-        return lockCheckInterval;
+        return get(LOCK_CHECK_INTERVAL);
     }
 
     /**
@@ -174,23 +224,34 @@ public final class JooqLockerSettings {
      * Default: zero.
      */
     public Duration keepaliveInterval() {
-        return keepaliveInterval;
+        return get(KEEPALIVE_INTERVAL);
     }
 
     /** Called once for every lock of this Locker that is lost; empty for none. */
     public Optional<Consumer<? super LockInfo>> onLockLost() {
-        return Optional.ofNullable(onLockLost);
+        return Optional.ofNullable(get(ON_LOCK_LOST));
+    }
+
+    /**
+     * Whether many locks share one database session (arbitrated in the process, so that they exclude
+     * exactly as if each had its own). Without it, each held lock pins a session, as in Python PALs.
+     * Default: true.
+     */
+    public boolean multiplexing() {
+        return get(MULTIPLEXING);
     }
 
     /** How often the session watchdog runs: the shorter of the check and keepalive intervals that are set. */
     Duration watchInterval() {
-        if (lockCheckInterval.isZero()) {
-            return keepaliveInterval;
+        Duration check = lockCheckInterval();
+        Duration keepalive = keepaliveInterval();
+        if (check.isZero()) {
+            return keepalive;
         }
-        if (keepaliveInterval.isZero()) {
-            return lockCheckInterval;
+        if (keepalive.isZero()) {
+            return check;
         }
-        return lockCheckInterval.compareTo(keepaliveInterval) <= 0 ? lockCheckInterval : keepaliveInterval;
+        return check.compareTo(keepalive) <= 0 ? check : keepalive;
     }
 
     /** {@code host:port} of the database, for messages; empty with a DataSource. */
@@ -200,34 +261,23 @@ public final class JooqLockerSettings {
 
     /** A builder holding these settings. */
     public JooqLocker.Builder toBuilder() {
-        JooqLocker.Builder builder = JooqLocker.builder(appName);
-        builder.url = url;
-        builder.user = user;
-        builder.password = password;
-        builder.dataSource = dataSource;
-        builder.maxPoolSize = maxPoolSize == 0 ? null : maxPoolSize;
-        builder.blocking = blocking;
-        builder.acquireTimeout = acquireTimeout;
-        builder.listener = listener;
-        builder.networkTimeout = networkTimeout;
-        builder.lockCheckInterval = lockCheckInterval;
-        builder.keepaliveInterval = keepaliveInterval;
-        builder.onLockLost = onLockLost;
-        return builder;
+        return new JooqLocker.Builder(values);
     }
 
     @Override
     public String toString() {
-        return "JooqLockerSettings[appName=" + (appName == null ? "none" : "\"" + dev.pals.internal.Text.shorten(appName) + "\"")
-                + (url != null ? ", url=" + JdbcUrls.redact(url) : ", dataSource=" + dataSource.getClass().getName())
-                + (user != null ? ", user=" + user : "")
-                + (password != null ? ", password=***" : "")
-                + ", maxPoolSize=" + (maxPoolSize == 0 ? "unlimited" : maxPoolSize)
-                + ", blocking=" + blocking
-                + ", acquireTimeout=" + Timeouts.describe(acquireTimeout)
-                + ", networkTimeout=" + networkTimeout.toMillis() + " ms"
-                + (lockCheckInterval.isZero() ? "" : ", lockCheckInterval=" + lockCheckInterval.toMillis() + " ms")
-                + (keepaliveInterval.isZero() ? "" : ", keepaliveInterval=" + keepaliveInterval.toMillis() + " ms")
-                + "]";
+        StringJoiner shown = new StringJoiner(", ", "JooqLockerSettings[", "]");
+        for (Setting<?> setting : ALL) {
+            String described = setting.describe(values.get(setting));
+            if (setting == APP_NAME && described == null) {
+                described = "appName=none";
+            } else if (setting == MAX_POOL_SIZE) {
+                described = "maxPoolSize=" + (maxPoolSize() == 0 ? "unlimited" : maxPoolSize());
+            }
+            if (described != null) {
+                shown.add(described);
+            }
+        }
+        return shown.toString();
     }
 }

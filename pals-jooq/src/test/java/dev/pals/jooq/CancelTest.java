@@ -53,7 +53,7 @@ class CancelTest {
     @Test
     void theLockersSessionsDoNotInheritTheRolesStatementTimeout() {
         String app = Db.uniqueApp("statement-timeout");
-        try (Locker locker = JooqLocker.builder(app).url(Db.url()).user(ROLE).password("pw").build();
+        try (Locker locker = Db.builder(app).url(Db.url()).user(ROLE).password("pw").build();
                 Locker other = locker(app).build()) {
             Lock theirs = other.lock("k");
             assertThat(theirs.acquire()).isTrue();
@@ -97,7 +97,7 @@ class CancelTest {
         dataSource.setUser(ROLE);
         dataSource.setPassword("pw");
         String app = Db.uniqueApp("user-statement-timeout");
-        try (Locker locker = JooqLocker.builder(app).dataSource(dataSource).build(); Locker other = locker(app).build()) {
+        try (Locker locker = Db.builder(app).dataSource(dataSource).build(); Locker other = locker(app).build()) {
             Lock theirs = other.lock("k");
             assertThat(theirs.acquire()).isTrue();
             assertThatThrownBy(() -> locker.lock("k").acquire(Duration.ofSeconds(5))).isInstanceOfSatisfying(

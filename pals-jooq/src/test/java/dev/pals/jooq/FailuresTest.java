@@ -63,9 +63,14 @@ class FailuresTest {
 
     @Test
     void anInterruptedWaitForAConnectionThrowsInterruptedAndKeepsTheFlag() throws Exception {
-        try (Locker locker = locker(Db.uniqueApp("interrupt")).maxPoolSize(1).build()) {
+        String app = Db.uniqueApp("interrupt");
+        try (Locker locker = locker(app).maxPoolSize(1).build(); Locker other = locker(app).build()) {
+            // The only connection waits at the server for a lock held elsewhere: no try can use it.
+            Lock theirs = other.lock("first");
+            assertThat(theirs.acquire()).isTrue();
             Lock first = locker.lock("first");
-            assertThat(first.acquire()).isTrue();
+            CompletableFuture<Boolean> firstWaits = CompletableFuture.supplyAsync(() -> first.acquire(Duration.ofSeconds(20)));
+            Db.awaitWaiting(locker, 1);
             CompletableFuture<Object[]> result = new CompletableFuture<>();
             Thread waiter = new Thread(() -> {
                 try {
@@ -76,12 +81,14 @@ class FailuresTest {
                 }
             });
             waiter.start();
-            Thread.sleep(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> locker.stats().waitingForConnection() == 1);
             waiter.interrupt();
             Object[] outcome = result.get(5, TimeUnit.SECONDS);
             assertThat(outcome[0]).isInstanceOfSatisfying(AcquireFailure.class,
                     failure -> assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.INTERRUPTED));
             assertThat(outcome[1]).isEqualTo(true);
+            theirs.release();
+            assertThat(firstWaits.get(5, TimeUnit.SECONDS)).isTrue();
             first.release();
         }
     }
@@ -102,7 +109,7 @@ class FailuresTest {
                 Statement statement = connection.createStatement()) {
             statement.execute("revoke execute on function pg_try_advisory_lock(bigint) from public");
         }
-        try (Locker locker = JooqLocker.builder("denied").url(url).user("pals_limited").build()) {
+        try (Locker locker = Db.builder("denied").url(url).user("pals_limited").build()) {
             assertThatThrownBy(() -> locker.lock("k").acquire(false)).isInstanceOfSatisfying(AcquireFailure.class, failure -> {
                 assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.SERVER_ERROR);
                 assertThat(failure.getMessage()).contains("SQLSTATE 42501");

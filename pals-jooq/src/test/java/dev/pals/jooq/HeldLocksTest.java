@@ -86,7 +86,7 @@ class HeldLocksTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        try (Locker locker = JooqLocker.builder("ping-unreachable").url("jdbc:postgresql://127.0.0.1:" + closedPort + "/x")
+        try (Locker locker = Db.builder("ping-unreachable").url("jdbc:postgresql://127.0.0.1:" + closedPort + "/x")
                 .networkTimeout(Duration.ofSeconds(2)).build()) {
             assertThatThrownBy(locker::ping).isInstanceOf(PalsException.class)
                     .hasMessageContaining("127.0.0.1:" + closedPort);

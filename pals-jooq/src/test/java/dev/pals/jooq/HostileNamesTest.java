@@ -154,7 +154,7 @@ class HostileNamesTest {
         List<String> names = List.of(marker + "'; drop table pg_class; --", marker + "\u0000" + marker,
                 marker + planes(0x0101), marker + "$1?{fn now()}", marker + "x".repeat(MEGABYTE));
         try (TcpProxy proxy = TcpProxy.start(Db.DB.host(), Db.DB.port()).recordClientBytes();
-                Locker wire = JooqLocker.builder("wire").url(proxiedUrl(proxy)).user(Db.user())
+                Locker wire = Db.builder("wire").url(proxiedUrl(proxy)).user(Db.user())
                         .password(Db.password()).build()) {
             for (String name : names) {
                 Lock lock = wire.lock(name);

@@ -32,13 +32,13 @@ class LifecycleTest {
 
     @Test
     void buildRefusesMalformedSettingsNamingTheSetting() {
-        assertThatIllegalArgumentException().isThrownBy(() -> JooqLocker.builder("a").build())
+        assertThatIllegalArgumentException().isThrownBy(() -> Db.builder("a").build())
                 .withMessage("url or dataSource must be set");
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> JooqLocker.builder("a").url(Db.url()).dataSource(new SingleConnectionDataSource(null)).build())
+                .isThrownBy(() -> Db.builder("a").url(Db.url()).dataSource(new SingleConnectionDataSource(null)).build())
                 .withMessage("set url or dataSource, not both");
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> JooqLocker.builder("a").url("jdbc:mysql://db/x?password=" + SECRET).build())
+                .isThrownBy(() -> Db.builder("a").url("jdbc:mysql://db/x?password=" + SECRET).build())
                 .withMessageContaining("url is not a PostgreSQL JDBC URL")
                 .withMessageContaining("password=***")
                 .withMessageNotContaining(SECRET);
@@ -72,7 +72,7 @@ class LifecycleTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        try (Locker locker = JooqLocker.builder("unreachable").url("jdbc:postgresql://127.0.0.1:" + closedPort + "/x")
+        try (Locker locker = Db.builder("unreachable").url("jdbc:postgresql://127.0.0.1:" + closedPort + "/x")
                 .user("someone").password(SECRET).build()) {
             Lock lock = locker.lock("a");
             assertThatThrownBy(lock::acquire).isInstanceOfSatisfying(AcquireFailure.class, failure -> {
@@ -89,7 +89,7 @@ class LifecycleTest {
     @Test
     void anUnknownUserFailsTheAcquireWithoutEverShowingThePassword() {
         try (LogCapture log = LogCapture.of("");
-                Locker locker = JooqLocker.builder("auth").url(Db.url()).user("no_such_role_pals").password(SECRET).build()) {
+                Locker locker = Db.builder("auth").url(Db.url()).user("no_such_role_pals").password(SECRET).build()) {
             assertThatThrownBy(() -> locker.lock("a").hold()).isInstanceOfSatisfying(AcquireFailure.class, failure -> {
                 assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.CONNECT_FAILED);
                 assertThat(failure.getMessage()).contains(Db.target()).contains("no_such_role_pals");
@@ -187,7 +187,7 @@ class LifecycleTest {
         try (LogCapture log = LogCapture.of("")) {
             for (String url : new String[] {"jdbc:postgresql://u:" + SECRET + "@h/db", "jdbc:postgresql://u:" + SECRET + "@h:5432/db",
                     "jdbc:postgresql://" + SECRET + "@h/db"}) {
-                assertThatIllegalArgumentException().isThrownBy(() -> JooqLocker.builder("a").url(url).build())
+                assertThatIllegalArgumentException().isThrownBy(() -> Db.builder("a").url(url).build())
                         .withMessageContaining("url must not carry user information")
                         .withMessageNotContaining(SECRET);
             }

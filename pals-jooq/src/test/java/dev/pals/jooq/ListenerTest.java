@@ -41,7 +41,7 @@ class ListenerTest {
         }
 
         @Override
-        public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited) {
+        public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited, Throwable cause) {
             events.add("failed " + lock.name() + " " + reason + " " + (waited.toMillis() >= 200 ? "waited" : "at once"));
         }
 
@@ -51,12 +51,12 @@ class ListenerTest {
         }
 
         @Override
-        public void lockLost(LockInfo lock, Duration held) {
+        public void lockLost(LockInfo lock, Duration held, Throwable cause) {
             events.add("lost " + lock.name());
         }
 
         @Override
-        public void connectionReset(boolean destroyed) {
+        public void connectionReset(boolean destroyed, Throwable cause) {
             events.add("reset " + (destroyed ? "destroyed" : "clean"));
         }
 
@@ -131,8 +131,11 @@ class ListenerTest {
             assertThat(a.acquire()).isTrue();
             assertThat(locker.stats()).isEqualTo(new LockerStats(1, 1, 2, 0, 0, 1, 0));
 
+            // Keys held elsewhere: a wait for each needs a session of its own (with multiplexing too).
             Lock blocker = other.lock(locker.key("b"), LockMode.EXCLUSIVE);
+            Lock blockerOfC = other.lock(locker.key("c"), LockMode.EXCLUSIVE);
             assertThat(blocker.acquire()).isTrue();
+            assertThat(blockerOfC.acquire()).isTrue();
             CompletableFuture<Boolean> waitingForLock = CompletableFuture.supplyAsync(() -> locker.lock("b").acquire(Duration.ofSeconds(10)));
             await().atMost(Duration.ofSeconds(5)).until(() -> locker.stats().waitingForLock() == 1);
             CompletableFuture<Boolean> waitingForConnection = CompletableFuture.supplyAsync(() -> locker.lock("c").acquire(Duration.ofSeconds(10)));
@@ -143,9 +146,13 @@ class ListenerTest {
             assertThat(waitingForLock.get(5, TimeUnit.SECONDS)).isTrue();
             a.release();
             a.release();
+            // a's session went back: c's wait for a connection is over, its wait for the lock begins.
+            await().atMost(Duration.ofSeconds(5)).until(() -> locker.stats().waitingForLock() == 1);
+            blockerOfC.release();
             assertThat(waitingForConnection.get(5, TimeUnit.SECONDS)).isTrue();
             assertThat(locker.stats().locksHeld()).isEqualTo(2);
             assertThat(locker.stats().waitingForLock()).isZero();
+            assertThat(locker.stats().waitingForConnection()).isZero();
         }
     }
 
@@ -158,8 +165,8 @@ class ListenerTest {
         locker.close();
         locker.close();
         assertThat(lock.release()).isFalse();
-        // The session still held the lock, so closing resets it; "closed" comes last.
-        assertThat(recorder.events).containsExactly("started ev-close exclusive", "acquired ev-close", "reset clean", "closed");
+        // Closing ends the session, and the lock with it: no release, no reset; "closed" comes last.
+        assertThat(recorder.events).containsExactly("started ev-close exclusive", "acquired ev-close", "closed");
     }
 
     @Test

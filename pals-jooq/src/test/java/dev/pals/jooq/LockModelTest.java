@@ -39,12 +39,15 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Model-based test: random sequences of acquires (try, zero timeout, the handle's default, blocking,
- * timed, {@code hold()}), releases, closes of holds, re-entries and queued waiters, over several
- * handles of two Lockers (one on its own pool, one on a user {@code DataSource}) and three keys (a
- * named one, a {@code bigint} and the two-{@code int4} key with the same bits). Every step runs
- * against the real server and against {@link Model}, a small reference of the specified semantics;
- * the step's result, every handle's hold count, the Lockers' stats and the server's own
- * {@code pg_locks} rows must all match the model after every step.
+ * timed, {@code hold()}), releases, closes of holds, re-entries, queued waiters and killed sessions,
+ * over several handles per key of three Lockers (one on its own pool and one on a user
+ * {@code DataSource}, multiplexing as the suite runs, and one on its own pool the other way, side by
+ * side) and three keys (a named one, a {@code bigint} and the two-{@code int4} key with the same bits).
+ * Every step runs against the real server and against {@link Model}, a small reference of the
+ * specified semantics; the step's result, every handle's hold count, the Lockers' stats, the rules of
+ * multiplexing (a session holds a key at most once; a wait at the server runs on a session that holds
+ * nothing; a killed session loses all its locks at once) and the server's own {@code pg_locks} rows
+ * must all match the model after every step.
  *
  * <p>Outcomes are deterministic by design: a step never races another step. An acquire the model
  * says would wait is given a short timeout and must fail; a waiter is set up from a background thread
@@ -62,7 +65,7 @@ import org.junit.jupiter.api.Timeout;
 class LockModelTest {
     private static final int SEQUENCES = Integer.getInteger("pals.model.sequences", 300);
     private static final int STEPS = Integer.getInteger("pals.model.steps", 40);
-    private static final int MAX_HANDLES = 9;
+    private static final int MAX_HANDLES = 11;
     private static final int POOL = 16;
     private static final long[] TIMEOUTS_MS = {1, 2, 3, 5, 8, 13, 20};
     private static final Duration BACKGROUND_TIMEOUT = Duration.ofSeconds(60);
@@ -71,6 +74,8 @@ class LockModelTest {
     private static final Recorder RECORDER = new Recorder();
     private static AgroalDataSource userDataSource;
     private static Locker[] lockers;
+    /** Whether each Locker shares sessions between locks. */
+    private static boolean[] multiplexing;
     private static Connection observer;
     private static PreparedStatement advisoryLocks;
     private static ExecutorService background;
@@ -81,16 +86,21 @@ class LockModelTest {
     static void start() throws SQLException {
         String app = Db.uniqueApp("model");
         userDataSource = AgroalDataSource.from(new AgroalDataSourceConfigurationSupplier()
+                // As a service would configure it: a connection whose session ended is dropped, not lent again.
                 .connectionPoolConfiguration(pool -> pool.maxSize(POOL).acquisitionTimeout(Duration.ofSeconds(10))
+                        .exceptionSorter(new io.agroal.api.exceptionsorter.PostgreSQLExceptionSorter())
                         .connectionFactoryConfiguration(factory -> factory.jdbcUrl(Db.url())
                                 .principal(Db.user() == null ? null : new NamePrincipal(Db.user())))));
         lockers = new Locker[] {
             Db.locker(app).maxPoolSize(POOL).acquireTimeout(Duration.ofMillis(10)).listener(RECORDER).build(),
-            JooqLocker.builder(app).dataSource(userDataSource).maxPoolSize(POOL)
+            Db.builder(app).dataSource(userDataSource).maxPoolSize(POOL)
                     .blocking(false).acquireTimeout(Duration.ofMillis(5)).listener(RECORDER).build(),
+            Db.locker(app).multiplexing(!Db.MULTIPLEXING).maxPoolSize(POOL).acquireTimeout(Duration.ofMillis(8))
+                    .listener(RECORDER).build(),
         };
+        multiplexing = new boolean[] {Db.MULTIPLEXING, Db.MULTIPLEXING, !Db.MULTIPLEXING};
         observer = Db.DB.connect();
-        advisoryLocks = observer.prepareStatement("select classid::bigint, objid::bigint, objsubid, mode, granted"
+        advisoryLocks = observer.prepareStatement("select classid::bigint, objid::bigint, objsubid, mode, granted, pid"
                 + " from pg_locks where locktype = 'advisory'"
                 + " and database = (select oid from pg_database where datname = current_database())");
         background = Executors.newCachedThreadPool(runnable -> {
@@ -101,15 +111,19 @@ class LockModelTest {
         warmUp();
     }
 
-    /** Fills both pools, so that later acquires never wait for a new connection to be made. */
+    /**
+     * Fills every pool, so that later acquires never wait for a new connection to be made: shared holders
+     * of one key take a session each, with multiplexing too.
+     */
     private static void warmUp() {
         for (Locker locker : lockers) {
             List<Lock> locks = new ArrayList<>();
             for (int i = 0; i < POOL; i++) {
-                Lock lock = locker.lock("warm-up-" + i);
+                Lock lock = locker.lock("warm-up", LockMode.SHARED);
                 assertThat(lock.acquire(Duration.ofSeconds(10))).isTrue();
                 locks.add(lock);
             }
+            assertThat(locker.stats().connectionsInUse()).isEqualTo(POOL);
             locks.forEach(Lock::release);
         }
     }
@@ -167,6 +181,8 @@ class LockModelTest {
             assertThat(counts.inFlight).as("steps on a handle whose acquire is in flight: %s", counts).isPositive();
             assertThat(counts.stalls).as("timed acquires on a free lock that found no connection in time: %s", counts)
                     .isLessThanOrEqualTo(Math.max(5, counts.acquired / 50));
+            assertThat(counts.kills).as("sessions killed: %s", counts).isPositive();
+            assertThat(counts.lostLocks).as("locks lost with killed sessions: %s", counts).isGreaterThanOrEqualTo(counts.kills);
         }
     }
 
@@ -233,6 +249,23 @@ class LockModelTest {
             return a == LockMode.SHARED && b == LockMode.SHARED;
         }
 
+        /**
+         * Whether {@code waiter} waits in its own process (a multiplexing Locker with a handle of its own
+         * holding the key against it), where the server, and so other Lockers, do not see it.
+         */
+        boolean waitsInProcess(Handle waiter) {
+            if (!multiplexing[waiter.locker]) {
+                return false;
+            }
+            for (Handle other : handles) {
+                if (other != waiter && other.locker == waiter.locker && other.key.equals(waiter.key) && other.count > 0
+                        && !compatible(other.mode, waiter.mode)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Whether another handle holds {@code handle}'s key in a conflicting mode. */
         boolean heldAgainst(Handle handle) {
             for (Handle other : handles) {
@@ -244,10 +277,24 @@ class LockModelTest {
             return false;
         }
 
-        /** Whether a queued waiter on the key is ahead of a new request from {@code handle}. */
+        /**
+         * Whether a queued waiter on the key is ahead of a new request from {@code handle}: at the server,
+         * for everyone; waiting in its process, only for its own Locker.
+         */
         boolean queuedAgainst(Handle handle) {
             Handle waiter = waiters.get(handle.key);
-            return waiter != null && waiter != handle && !compatible(waiter.mode, handle.mode);
+            return waiter != null && waiter != handle && !compatible(waiter.mode, handle.mode)
+                    && (waiter.locker == handle.locker || !waitsInProcess(waiter));
+        }
+
+        /** The handle no longer holds (released at zero, or lost): fills {@code granted} with waiters let in. */
+        void letGo(Handle handle, List<Handle> granted) {
+            Handle waiter = waiters.get(handle.key);
+            if (waiter != null && !heldAgainst(waiter)) {
+                waiters.remove(handle.key);
+                waiter.count = 1;
+                granted.add(waiter);
+            }
         }
 
         /** Releases once; returns whether the handle held, and fills {@code granted} with waiters let in. */
@@ -257,12 +304,7 @@ class LockModelTest {
             }
             handle.count--;
             if (handle.count == 0) {
-                Handle waiter = waiters.get(handle.key);
-                if (waiter != null && !heldAgainst(waiter)) {
-                    waiters.remove(handle.key);
-                    waiter.count = 1;
-                    granted.add(waiter);
-                }
+                letGo(handle, granted);
             }
             return true;
         }
@@ -364,8 +406,10 @@ class LockModelTest {
                 release(anyHandle());
             } else if (dice < 86) {
                 closeHold();
-            } else if (dice < 96) {
+            } else if (dice < 94) {
                 queueWaiter();
+            } else if (dice < 96) {
+                killSession();
             } else if (model.handles.size() < MAX_HANDLES) {
                 counts.steps++;
                 newHandle();
@@ -594,6 +638,55 @@ class LockModelTest {
             }
         }
 
+        /**
+         * Ends a random session that holds locks, as an administrator or a failing network would, then
+         * lets the next use notice: every lock the session held is lost at once, no other.
+         */
+        private void killSession() throws Exception {
+            List<Integer> lockerIndexes = new ArrayList<>();
+            for (int i = 0; i < lockers.length; i++) {
+                if (!lockers[i].heldLocks().isEmpty()) {
+                    lockerIndexes.add(i);
+                }
+            }
+            if (lockerIndexes.isEmpty()) {
+                acquire(anyHandle(), Kind.TRY);
+                return;
+            }
+            counts.steps++;
+            int l = lockerIndexes.get(random.nextInt(lockerIndexes.size()));
+            List<dev.pals.HeldLockInfo> held = lockers[l].heldLocks();
+            int pid = held.get(random.nextInt(held.size())).backendPid();
+            long onSession = held.stream().filter(info -> info.backendPid() == pid).count();
+            long lostBefore = RECORDER.lost.get();
+            dev.pals.testing.ServerView.terminate(pid);
+            // The next use of each held handle of that Locker notices (the first that uses the dead session
+            // reports every lock on it).
+            List<Handle> lost = new ArrayList<>();
+            for (Handle handle : model.handles) {
+                if (handle.locker == l && handle.count > 0 && handle.inFlight == null && !handle.lock.confirmHeld()) {
+                    lost.add(handle);
+                }
+            }
+            for (Handle handle : model.handles) {
+                if (handle.locker == l && handle.count > 0 && handle.inFlight == null && !lost.contains(handle)) {
+                    assertThat(handle.lock.isHeld()).as("%s, on a live session", handle).isTrue();
+                }
+            }
+            List<Handle> granted = new ArrayList<>();
+            for (Handle handle : lost) {
+                handle.count = 0;
+                model.letGo(handle, granted);
+            }
+            counts.kills++;
+            counts.lostLocks += lost.size();
+            trace.add(String.format("#%d L%d session %d killed: lost %s%s", step, l, pid, lost,
+                    granted.isEmpty() ? "" : ", grants " + granted));
+            assertThat((long) lost.size()).as("locks lost with session %d", pid).isEqualTo(onSession);
+            assertThat(RECORDER.lost.get() - lostBefore).as("lockLost events for session %d", pid).isEqualTo(onSession);
+            awaitGranted(granted);
+        }
+
         private void awaitGranted(List<Handle> granted) throws Exception {
             for (Handle waiter : granted) {
                 counts.granted++;
@@ -603,28 +696,76 @@ class LockModelTest {
             }
         }
 
-        /** After every step: hold counts, Locker stats and the server's pg_locks agree with the model. */
-        private void check() throws SQLException {
+        /**
+         * After every step: hold counts, Locker stats, the rules of multiplexing and the server's pg_locks
+         * agree with the model. A waiter moving from its process to the server, after its Locker's holder
+         * let go, takes a moment: the server's side is given until {@link #SETTLE} to agree.
+         */
+        private void check() throws Exception {
+            long deadline = System.nanoTime() + SETTLE.toNanos();
+            while (true) {
+                try {
+                    checkOnce();
+                    return;
+                } catch (AssertionError e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(1);
+                }
+            }
+        }
+
+        private void checkOnce() throws SQLException {
             int[] held = new int[lockers.length];
             int[] waiting = new int[lockers.length];
+            int[] waitingAtServer = new int[lockers.length];
+            Map<String, Integer> holdersPerKey = new HashMap<>();
             for (Handle handle : model.handles) {
                 int expectedCount = handle.inFlight != null ? 0 : handle.count;
                 assertThat(handle.lock.holdCount()).as("hold count of %s", handle).isEqualTo(expectedCount);
                 assertThat(handle.lock.isHeld()).as("isHeld of %s", handle).isEqualTo(expectedCount > 0);
                 if (handle.count > 0) {
                     held[handle.locker]++;
+                    holdersPerKey.merge(handle.locker + " " + handle.key, 1, Integer::sum);
                 }
                 if (handle.inFlight != null) {
                     waiting[handle.locker]++;
+                    if (!model.waitsInProcess(handle)) {
+                        waitingAtServer[handle.locker]++;
+                    }
                 }
             }
             for (int i = 0; i < lockers.length; i++) {
                 LockerStats stats = lockers[i].stats();
                 assertThat(stats.locksHeld()).as("locks held by L%d", i).isEqualTo(held[i]);
-                assertThat(stats.waitingForLock()).as("acquires of L%d waiting in PostgreSQL", i).isEqualTo(waiting[i]);
-                assertThat(stats.connectionsInUse()).as("connections L%d uses", i).isEqualTo(held[i] + waiting[i]);
+                assertThat(stats.waitingForLock()).as("acquires of L%d waiting for a lock", i).isEqualTo(waiting[i]);
+                if (multiplexing[i]) {
+                    // Sessions: a wait at the server has one of its own; shared holders of one key need one
+                    // each; beyond that, locks share.
+                    int most = 0;
+                    for (Map.Entry<String, Integer> entry : holdersPerKey.entrySet()) {
+                        if (entry.getKey().startsWith(i + " ")) {
+                            most = Math.max(most, entry.getValue());
+                        }
+                    }
+                    assertThat(stats.connectionsInUse()).as("connections L%d uses", i)
+                            .isBetween(waitingAtServer[i] + most, held[i] + waitingAtServer[i]);
+                } else {
+                    assertThat(stats.connectionsInUse()).as("connections L%d uses", i).isEqualTo(held[i] + waiting[i]);
+                }
+                // Rule 1: a session holds each key at most once, in either mode.
+                java.util.Set<String> keyOnSession = new java.util.HashSet<>();
+                for (dev.pals.HeldLockInfo info : lockers[i].heldLocks()) {
+                    assertThat(keyOnSession.add(info.key() + " on " + info.backendPid()))
+                            .as("L%d holds %s twice on one session: %s", i, info.key(), lockers[i].heldLocks()).isTrue();
+                }
             }
             assertThat(serverLocks()).as("pg_locks after step %d", step).isEqualTo(expectedLocks());
+            // Rule 2: a wait at the server runs on a session that holds nothing.
+            java.util.Set<Integer> waitingPids = new java.util.HashSet<>(serverPids(false));
+            waitingPids.retainAll(serverPids(true));
+            assertThat(waitingPids).as("sessions that wait at the server while holding locks").isEmpty();
         }
 
         /** What pg_locks should show for this sequence's keys: "key mode granted" -> rows. */
@@ -636,9 +777,27 @@ class LockModelTest {
                 }
             }
             for (Handle waiter : model.waiters.values()) {
-                rows.merge(row(waiter.key, waiter.mode, false), 1, Integer::sum);
+                if (!model.waitsInProcess(waiter)) {
+                    rows.merge(row(waiter.key, waiter.mode, false), 1, Integer::sum);
+                }
             }
             return rows;
+        }
+
+        /** Backends holding ({@code granted}) or awaiting one of this sequence's keys. */
+        private List<Integer> serverPids(boolean granted) throws SQLException {
+            List<Integer> pids = new ArrayList<>();
+            try (ResultSet rs = advisoryLocks.executeQuery()) {
+                while (rs.next()) {
+                    long high = rs.getLong(1);
+                    long low = rs.getLong(2);
+                    LockKey key = rs.getInt(3) == 2 ? LockKey.of((int) high, (int) low) : LockKey.of((high << 32) | low);
+                    if (keys.contains(key) && rs.getBoolean(5) == granted) {
+                        pids.add(rs.getInt(6));
+                    }
+                }
+            }
+            return pids;
         }
 
         private Map<String, Integer> serverLocks() throws SQLException {
@@ -666,9 +825,15 @@ class LockModelTest {
     /** Hears the reason of each failed acquire, on the thread that made it. */
     private static final class Recorder implements LockListener {
         private final ThreadLocal<Reason> last = new ThreadLocal<>();
+        final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
 
         @Override
-        public void acquireFailed(LockInfo lock, Reason reason, Duration waited) {
+        public void lockLost(LockInfo lock, Duration held, Throwable cause) {
+            lost.incrementAndGet();
+        }
+
+        @Override
+        public void acquireFailed(LockInfo lock, Reason reason, Duration waited, Throwable cause) {
             last.set(Objects.requireNonNull(reason));
         }
 
@@ -691,13 +856,15 @@ class LockModelTest {
         long queued;
         long granted;
         long stalls;
+        long kills;
+        long lostLocks;
 
         @Override
         public String toString() {
             return String.format("%d steps: %d acquired, %d re-entries, %d refused (%d of them for a queued waiter"
                     + " only, %d on a handle with an acquire in flight), %d waiters queued and %d let in by a release,"
-                    + " %d stalls", steps, acquired, reentries, refused, refusedByWaiter, inFlight, queued, granted,
-                    stalls);
+                    + " %d stalls, %d sessions killed with %d locks", steps, acquired, reentries, refused, refusedByWaiter,
+                    inFlight, queued, granted, stalls, kills, lostLocks);
         }
     }
 }

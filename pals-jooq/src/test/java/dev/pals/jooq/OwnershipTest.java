@@ -102,7 +102,7 @@ class OwnershipTest {
         Lock lock = locker.lock("in-flight");
         assertThat(blocker.acquire()).isTrue();
         CompletableFuture<Boolean> acquiring = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(10)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(lock.key()).isEmpty());
+        Db.awaitWaiting(locker, 1);
 
         long start = System.nanoTime();
         assertThat(lock.release()).isFalse();
@@ -120,12 +120,13 @@ class OwnershipTest {
         Lock lock = locker.lock("shared-handle");
         assertThat(blocker.acquire()).isTrue();
         CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(10)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(lock.key()).isEmpty());
+        Db.awaitWaiting(locker, 1);
         CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(10)));
         // A non-blocking acquire on the handle does not wait for the one in flight.
         assertThat(lock.acquire(false)).isFalse();
         Thread.sleep(100);
-        assertThat(ServerView.waiters(lock.key())).hasSize(1);
+        // The second waits on the handle for the first: only one acquire waits for the lock.
+        assertThat(locker.stats().waitingForLock()).isEqualTo(1);
 
         blocker.release();
         assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
@@ -144,7 +145,7 @@ class OwnershipTest {
         Lock lock = locker.lock("forever-handle");
         assertThat(blocker.acquire()).isTrue();
         CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ofSeconds(10)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(lock.key()).isEmpty());
+        Db.awaitWaiting(locker, 1);
         CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> lock.acquire(Lock.WAIT_FOREVER));
         Thread.sleep(100);
         blocker.release();

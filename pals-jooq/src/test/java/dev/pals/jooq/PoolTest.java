@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pals.AcquireFailure;
 import dev.pals.Lock;
+import dev.pals.LockMode;
 import dev.pals.LockOptions;
 import dev.pals.Locker;
 import dev.pals.testing.ServerView;
@@ -19,14 +20,17 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The Locker's own pool: one connection per held lock, a gated wait for connections, the size. */
+/**
+ * The Locker's own pool: without multiplexing one connection per held lock, with it many locks per
+ * connection; a gated wait for connections; the size.
+ */
 @Timeout(60)
 class PoolTest {
 
     @Test
-    void aHeldLockPinsOneConnectionAndTheSessionsEndWithTheLocker() {
+    void withoutMultiplexingAHeldLockPinsOneConnectionAndTheSessionsEndWithTheLocker() {
         String app = Db.uniqueApp("pool");
-        Locker locker = locker(app).build();
+        Locker locker = locker(app).multiplexing(false).build();
         List<Lock> locks = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             Lock lock = locker.lock("k" + i);
@@ -40,6 +44,39 @@ class PoolTest {
         }
         assertThat(pids).hasSize(4);
         assertThat(ServerView.backends("pals:" + app)).isEqualTo(4);
+        assertThat(locker.stats().maxLocksPerConnection()).isEqualTo(1);
+        locker.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ServerView.backends("pals:" + app) == 0);
+        for (Lock lock : locks) {
+            assertThat(ServerView.freeElsewhere(lock.key())).isTrue();
+        }
+    }
+
+    @Test
+    void withMultiplexingManyHeldLocksShareASessionAndEndWithTheLocker() {
+        String app = Db.uniqueApp("pool-multi");
+        Locker locker = locker(app).multiplexing(true).build();
+        List<Lock> locks = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            Lock lock = locker.lock("k" + i, i % 2 == 0 ? LockMode.EXCLUSIVE : LockMode.SHARED);
+            assertThat(lock.acquire()).isTrue();
+            locks.add(lock);
+        }
+        HashSet<Integer> pids = new HashSet<>();
+        for (Lock lock : locks) {
+            pids.addAll(ServerView.holders(lock.key()));
+            assertThat(ServerView.freeElsewhere(lock.key())).isFalse();
+        }
+        assertThat(pids).hasSize(1);
+        assertThat(ServerView.backends("pals:" + app)).isEqualTo(1);
+        assertThat(locker.stats().locksHeld()).isEqualTo(100);
+        assertThat(locker.stats().connectionsInUse()).isEqualTo(1);
+        assertThat(locker.stats().maxLocksPerConnection()).isEqualTo(100);
+        for (int i = 0; i < 50; i++) {
+            assertThat(locks.get(i).release()).isTrue();
+            assertThat(ServerView.freeElsewhere(locks.get(i).key())).isTrue();
+        }
+        assertThat(locker.stats().maxLocksPerConnection()).isEqualTo(50);
         locker.close();
         await().atMost(Duration.ofSeconds(5)).until(() -> ServerView.backends("pals:" + app) == 0);
         for (Lock lock : locks) {
@@ -61,10 +98,15 @@ class PoolTest {
     }
 
     @Test
-    void waitingForAConnectionCountsAgainstTheTimeoutAndFailsWithItsOwnReason() {
-        try (Locker locker = locker(Db.uniqueApp("exhausted")).maxPoolSize(1).build()) {
+    void waitingForAConnectionCountsAgainstTheTimeoutAndFailsWithItsOwnReason() throws Exception {
+        String app = Db.uniqueApp("exhausted");
+        try (Locker locker = locker(app).maxPoolSize(1).build(); Locker other = locker(app).build()) {
+            // The only connection waits at the server for a lock held elsewhere: no try can use it.
+            Lock theirs = other.lock("first");
+            assertThat(theirs.acquire()).isTrue();
             Lock first = locker.lock("first");
-            assertThat(first.acquire()).isTrue();
+            CompletableFuture<Boolean> firstWaits = CompletableFuture.supplyAsync(() -> first.acquire(Duration.ofSeconds(20)));
+            Db.awaitWaiting(locker, 1);
 
             long start = System.nanoTime();
             assertThat(locker.lock("second").acquire(Duration.ofMillis(300))).isFalse();
@@ -84,6 +126,8 @@ class PoolTest {
                                 + "\". Failed due to no free pool connection within 100 ms.");
                         assertThat(failure.waited()).isGreaterThanOrEqualTo(Duration.ofMillis(100));
                     });
+            theirs.release();
+            assertThat(firstWaits.get(5, TimeUnit.SECONDS)).isTrue();
             first.release();
             assertThat(locker.lock("second").acquire(Duration.ofMillis(300))).isTrue();
         }
@@ -91,18 +135,26 @@ class PoolTest {
 
     @Test
     void aWaiterForAConnectionGetsOneAsSoonAsALockIsReleased() throws Exception {
-        try (Locker locker = locker(Db.uniqueApp("handover")).maxPoolSize(2).build()) {
+        String app = Db.uniqueApp("handover");
+        try (Locker locker = locker(app).maxPoolSize(1).build(); Locker other = locker(app).build()) {
+            // The only connection waits at the server, then holds the lock it waited for.
+            Lock theirs = other.lock("a");
+            assertThat(theirs.acquire()).isTrue();
             Lock a = locker.lock("a");
-            Lock b = locker.lock("b");
-            assertThat(a.acquire()).isTrue();
-            assertThat(b.acquire()).isTrue();
+            CompletableFuture<Boolean> aWaits = CompletableFuture.supplyAsync(() -> a.acquire(Duration.ofSeconds(20)));
+            Db.awaitWaiting(locker, 1);
+            // c waits for a connection: no session may take it while a's waits.
+            Lock theirC = other.lock("c");
+            assertThat(theirC.acquire()).isTrue();
             Lock c = locker.lock("c");
             CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> c.acquire(Duration.ofSeconds(10)));
-            Thread.sleep(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> locker.stats().waitingForConnection() == 1);
+            theirC.release();
+            theirs.release();
+            assertThat(aWaits.get(5, TimeUnit.SECONDS)).isTrue();
             assertThat(waiting).isNotDone();
-            b.release();
-            assertThat(waiting.get(2, TimeUnit.SECONDS)).isTrue();
             a.release();
+            assertThat(waiting.get(2, TimeUnit.SECONDS)).isTrue();
             c.release();
         }
     }

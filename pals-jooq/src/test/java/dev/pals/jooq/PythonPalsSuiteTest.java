@@ -99,12 +99,19 @@ class PythonPalsSuiteTest {
                 assertThat(acquired).isFalse();
                 return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
             });
-            // While it waits, the server shows it waiting on the advisory lock: bounded there, not polled.
-            await().atMost(Duration.ofMillis(280)).pollInterval(Duration.ofMillis(10))
-                    .until(() -> !ServerView.waiters(lock1.key()).isEmpty());
-            int waiter = ServerView.waiters(lock1.key()).get(0);
-            assertThat(waiter).isNotEqualTo(holder);
-            assertThat(ServerView.waitEvent(waiter)).isEqualTo("advisory");
+            if (Db.MULTIPLEXING) {
+                // Behind a handle of the same Locker, it waits in the process, pinning no session.
+                await().atMost(Duration.ofMillis(280)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> locker.stats().waitingForLock() == 1);
+                assertThat(ServerView.waiters(lock1.key())).isEmpty();
+            } else {
+                // While it waits, the server shows it waiting on the advisory lock: bounded there, not polled.
+                await().atMost(Duration.ofMillis(280)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> !ServerView.waiters(lock1.key()).isEmpty());
+                int waiter = ServerView.waiters(lock1.key()).get(0);
+                assertThat(waiter).isNotEqualTo(holder);
+                assertThat(ServerView.waitEvent(waiter)).isEqualTo("advisory");
+            }
 
             assertThat(waited.get()).isBetween(300L, 349L);
         } finally {

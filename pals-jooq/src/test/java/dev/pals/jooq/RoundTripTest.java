@@ -35,7 +35,7 @@ class RoundTripTest {
 
     private static void assertCycleCost(java.util.function.Predicate<Lock> acquire, LockMode mode) {
         try (TcpProxy proxy = TcpProxy.start(Db.DB.host(), Db.DB.port());
-                Locker locker = JooqLocker.builder(Db.uniqueApp("round-trips"))
+                Locker locker = Db.builder(Db.uniqueApp("round-trips"))
                         .url("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + Db.database())
                         .user(Db.user()).password(Db.password()).build()) {
             for (int i = 0; i < 20; i++) { // warm up: connection, server-side prepared statements

@@ -79,7 +79,7 @@ class TimeoutTest {
         CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(patient::acquire);
         Thread.sleep(2500); // longer than the locker's 2 s default
         assertThat(waiting).isNotDone();
-        assertThat(ServerView.waiters(holder.key())).hasSize(1);
+        assertThat(locker.stats().waitingForLock()).isEqualTo(1);
         holder.release();
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue();
         patient.release();
@@ -88,7 +88,7 @@ class TimeoutTest {
     @Test
     void acquireWithWaitForeverArgumentWaitsUntilReleased() throws Exception {
         CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> locker.lock("held").acquire(Lock.WAIT_FOREVER));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(holder.key()).isEmpty());
+        Db.awaitWaiting(locker, 1);
         Thread.sleep(2200);
         assertThat(waiting).isNotDone();
         holder.release();

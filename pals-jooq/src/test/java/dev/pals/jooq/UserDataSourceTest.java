@@ -33,7 +33,7 @@ class UserDataSourceTest {
             }
             physical.commit();
             SingleConnectionDataSource dataSource = new SingleConnectionDataSource(physical);
-            try (Locker locker = JooqLocker.builder(Db.uniqueApp("user-ds")).dataSource(dataSource).build();
+            try (Locker locker = Db.builder(Db.uniqueApp("user-ds")).dataSource(dataSource).build();
                     Locker other = Db.locker(Db.uniqueApp("other")).build()) {
                 Lock held = other.lock(LockKey.of(777_001L), dev.pals.LockMode.EXCLUSIVE);
                 assertThat(held.acquire()).isTrue();
@@ -62,7 +62,7 @@ class UserDataSourceTest {
     void closingTheLockerReleasesWhatItTookButNotTheUsersConnection() throws Exception {
         try (Connection physical = Db.DB.connect()) {
             SingleConnectionDataSource dataSource = new SingleConnectionDataSource(physical);
-            Locker locker = JooqLocker.builder(Db.uniqueApp("user-ds")).dataSource(dataSource).build();
+            Locker locker = Db.builder(Db.uniqueApp("user-ds")).dataSource(dataSource).build();
             Lock lock = locker.lock("held-at-close");
             assertThat(lock.acquire()).isTrue();
             assertThat(advisoryLocksOf(physical)).isEqualTo(1);
@@ -78,7 +78,7 @@ class UserDataSourceTest {
     void aConnectionWhoseCleanUpFailsIsClosedPhysically() throws Exception {
         Connection physical = Db.DB.connect();
         SingleConnectionDataSource dataSource = new SingleConnectionDataSource(physical);
-        try (Locker locker = JooqLocker.builder(Db.uniqueApp("user-ds")).dataSource(dataSource).build()) {
+        try (Locker locker = Db.builder(Db.uniqueApp("user-ds")).dataSource(dataSource).build()) {
             Lock lock = locker.lock("doomed");
             assertThat(lock.acquire()).isTrue();
             int pid = ServerView.holders(lock.key()).get(0);
@@ -91,11 +91,16 @@ class UserDataSourceTest {
     @Test
     void anAgroalDataSourceOfTheUserGetsNoInterceptorAndStaysOpen() throws Exception {
         try (AgroalDataSource dataSource = AgroalDataSource.from(agroal(1, Duration.ZERO))) {
-            try (Locker locker = JooqLocker.builder(Db.uniqueApp("agroal-ds")).dataSource(dataSource)
-                    .maxPoolSize(1).build()) {
+            String app = Db.uniqueApp("agroal-ds");
+            try (Locker locker = Db.builder(app).dataSource(dataSource).maxPoolSize(1).build();
+                    Locker other = Db.locker(app).build()) {
                 Lock lock = locker.lock("a");
                 assertThat(lock.acquire()).isTrue();
+                // A wait for a lock held elsewhere needs a connection of its own (with multiplexing too).
+                Lock theirs = other.lock("b");
+                assertThat(theirs.acquire()).isTrue();
                 assertThat(locker.lock("b").acquire(Duration.ofMillis(200))).as("the user's pool has one connection").isFalse();
+                assertThat(theirs.release()).isTrue();
                 assertThat(lock.release()).isTrue();
                 assertThat(locker.lock("b").acquire(Duration.ofMillis(200))).isTrue();
             }
@@ -111,9 +116,12 @@ class UserDataSourceTest {
     @Test
     void withoutASizeTheDataSourcesOwnTimeoutEndsTheWaitAsNoConnection() throws Exception {
         try (AgroalDataSource dataSource = AgroalDataSource.from(agroal(1, Duration.ofMillis(300)))) {
-            try (Locker locker = JooqLocker.builder(Db.uniqueApp("agroal-ds")).dataSource(dataSource).build()) {
+            String app = Db.uniqueApp("agroal-ds");
+            try (Locker locker = Db.builder(app).dataSource(dataSource).build(); Locker other = Db.locker(app).build()) {
                 Lock lock = locker.lock("a");
                 assertThat(lock.acquire()).isTrue();
+                // A wait for a lock held elsewhere needs a connection of its own (with multiplexing too).
+                assertThat(other.lock("b").acquire()).isTrue();
                 long start = System.nanoTime();
                 assertThatThrownBy(() -> locker.lock("b").hold(Duration.ofSeconds(5)))
                         .isInstanceOfSatisfying(AcquireFailure.class,
@@ -129,9 +137,9 @@ class UserDataSourceTest {
     void userAndPasswordDoNotGoWithADataSource() {
         SingleConnectionDataSource dataSource = new SingleConnectionDataSource(null);
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> JooqLocker.builder("a").dataSource(dataSource).user("u").build())
+                .isThrownBy(() -> Db.builder("a").dataSource(dataSource).user("u").build())
                 .withMessage("user and password go with url; a dataSource brings its own");
-        assertThat(JooqLocker.builder("a").dataSource(dataSource).settings().maxPoolSize()).isZero();
+        assertThat(Db.builder("a").dataSource(dataSource).settings().maxPoolSize()).isZero();
         assertThat(dataSource.borrows.get()).isZero();
     }
 
@@ -181,7 +189,7 @@ class UserDataSourceTest {
                 statement.execute("insert into callers_work values (1)");
             }
             SingleConnectionDataSource dataSource = new SingleConnectionDataSource(physical);
-            try (Locker locker = JooqLocker.builder(Db.uniqueApp("in-tx")).dataSource(dataSource).build()) {
+            try (Locker locker = Db.builder(Db.uniqueApp("in-tx")).dataSource(dataSource).build()) {
                 Lock lock = locker.lock("k");
                 assertThatThrownBy(lock::acquire).isInstanceOfSatisfying(AcquireFailure.class, failure -> {
                     assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNSUITABLE_CONNECTION);
@@ -211,17 +219,21 @@ class UserDataSourceTest {
         try (Connection physical = Db.DB.connect()) {
             SingleConnectionDataSource dataSource = new SingleConnectionDataSource(physical);
             String app = Db.uniqueApp("one-session");
-            try (Locker locker = JooqLocker.builder(app).dataSource(dataSource).build();
+            try (Locker locker = Db.builder(app).dataSource(dataSource).build();
                     Locker other = Db.locker(app).build()) {
                 Lock first = locker.lock("k");
                 assertThat(first.acquire()).isTrue();
+                // The second handle never holds the key: refused in the process (multiplexing), or its
+                // connection refused as the session already in use (one session per lock).
                 Lock second = locker.lock("k");
-                assertThat(second.acquire(false)).isFalse();
-                Throwable waited = org.assertj.core.api.Assertions.catchThrowable(
-                        () -> assertThat(second.acquire(Duration.ofMillis(300))).isFalse());
-                if (waited != null) {
-                    assertThat(waited).isInstanceOfSatisfying(AcquireFailure.class, failure ->
-                            assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNSUITABLE_CONNECTION));
+                for (java.util.concurrent.Callable<Boolean> attempt : java.util.List.<java.util.concurrent.Callable<Boolean>>of(
+                        () -> second.acquire(false), () -> second.acquire(Duration.ofMillis(300)))) {
+                    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+                            () -> assertThat(attempt.call()).isFalse());
+                    if (refused != null) {
+                        assertThat(refused).isInstanceOfSatisfying(AcquireFailure.class, failure ->
+                                assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNSUITABLE_CONNECTION));
+                    }
                 }
                 assertThat(second.isHeld()).isFalse();
 

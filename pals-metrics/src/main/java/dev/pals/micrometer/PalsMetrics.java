@@ -228,13 +228,13 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
     }
 
     @Override
-    public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited) {
+    public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited, Throwable cause) {
         Bound b = bound;
         if (b == null || closed) {
             return;
         }
         endAcquireObservation(lock, MeterNames.outcome(reason), reason.isError()
-                ? new AcquireFailure(lock.name(), lock.key(), lock.mode(), waited, reason, null, null) : null);
+                ? new AcquireFailure(lock.name(), lock.key(), lock.mode(), waited, reason, null, cause) : null);
         b.slot(lock).acquireTimer(reason.ordinal() + 1).record(waited);
     }
 
@@ -252,7 +252,7 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
     }
 
     @Override
-    public void lockLost(LockInfo lock, Duration held) {
+    public void lockLost(LockInfo lock, Duration held, Throwable cause) {
         Bound b = bound;
         if (b == null || closed) {
             return;
@@ -265,7 +265,7 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
     }
 
     @Override
-    public void connectionReset(boolean destroyed) {
+    public void connectionReset(boolean destroyed, Throwable cause) {
         Bound b = bound;
         if (b == null || closed) {
             return;

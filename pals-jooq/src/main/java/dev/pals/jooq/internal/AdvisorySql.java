@@ -28,6 +28,10 @@ public final class AdvisorySql {
     private static final String KEY1 = "key1";
     private static final String KEY2 = "key2";
     private static final String LOCK_TIMEOUT = "lock_timeout";
+    private static final String CLASSID = "classid";
+    private static final String OBJID = "objid";
+    private static final String OBJSUBID = "objsubid";
+    private static final String MODE = "mode";
 
     static {
         // jOOQ prints a logo and tips on first use unless told not to; users can still opt in.
@@ -46,14 +50,14 @@ public final class AdvisorySql {
     public static final String PING;
 
     /**
-     * Whether this session holds a lock right now, per {@code pg_locks}: bind the key's two halves as
-     * unsigned 32-bit numbers, its {@code objsubid} (1 for bigint keys, 2 for pairs) and the lock mode
-     * as {@code pg_locks} names it.
+     * Whether this session holds a lock right now, per {@code pg_locks}: one boolean column. Bind with
+     * {@link Statement#bind}: the key's two halves as unsigned 32-bit numbers, its {@code objsubid} (1 for
+     * bigint keys, 2 for pairs) and the mode as {@code pg_locks} names it.
      */
-    public static final String HOLDS;
+    public static final Statement HOLDS;
 
     /** How many distinct statements there are: each {@link Statement#id()} is below this. */
-    static final int COUNT = 12;
+    static final int COUNT = 13;
 
     // Indexed by Shape: [pair ? 1 : 0][mode.ordinal()]
     private static final Statement[][] LOCK = new Statement[2][2];
@@ -83,16 +87,16 @@ public final class AdvisorySql {
         UNLOCK_ALL = dsl.render(dsl.select(DSL.function("pg_advisory_unlock_all", SQLDataType.OTHER)));
         PING = dsl.render(dsl.selectOne());
         org.jooq.Table<?> pgLocks = DSL.table(DSL.name("pg_locks"));
-        HOLDS = dsl.render(dsl.select(DSL.field(DSL.exists(DSL.selectOne().from(pgLocks).where(
+        HOLDS = Statement.of(dsl, dsl.select(DSL.field(DSL.exists(DSL.selectOne().from(pgLocks).where(
                 DSL.field(DSL.name("locktype"), SQLDataType.VARCHAR).eq(DSL.inline("advisory")),
                 DSL.field(DSL.name("pid"), SQLDataType.INTEGER).eq(DSL.function("pg_backend_pid", SQLDataType.INTEGER)),
                 DSL.field(DSL.name("granted"), SQLDataType.BOOLEAN).isTrue(),
-                DSL.field(DSL.name("classid"), SQLDataType.BIGINT).cast(SQLDataType.BIGINT)
-                        .eq(DSL.param("classid", SQLDataType.BIGINT)),
-                DSL.field(DSL.name("objid"), SQLDataType.BIGINT).cast(SQLDataType.BIGINT)
-                        .eq(DSL.param("objid", SQLDataType.BIGINT)),
-                DSL.field(DSL.name("objsubid"), SQLDataType.INTEGER).eq(DSL.param("objsubid", SQLDataType.INTEGER)),
-                DSL.field(DSL.name("mode"), SQLDataType.VARCHAR).eq(DSL.param("mode", SQLDataType.VARCHAR)))))));
+                DSL.field(DSL.name(CLASSID), SQLDataType.BIGINT).cast(SQLDataType.BIGINT)
+                        .eq(DSL.param(CLASSID, SQLDataType.BIGINT)),
+                DSL.field(DSL.name(OBJID), SQLDataType.BIGINT).cast(SQLDataType.BIGINT)
+                        .eq(DSL.param(OBJID, SQLDataType.BIGINT)),
+                DSL.field(DSL.name(OBJSUBID), SQLDataType.INTEGER).eq(DSL.param(OBJSUBID, SQLDataType.INTEGER)),
+                DSL.field(DSL.name(MODE), SQLDataType.VARCHAR).eq(DSL.param(MODE, SQLDataType.VARCHAR)))))));
         if (Statement.rendered != COUNT) {
             throw new IllegalStateException("rendered " + Statement.rendered + " statements, COUNT says " + COUNT);
         }
@@ -126,6 +130,10 @@ public final class AdvisorySql {
         private final int key1Index;
         private final int key2Index;
         private final int timeoutIndex;
+        private final int classidIndex;
+        private final int objidIndex;
+        private final int objsubidIndex;
+        private final int modeIndex;
 
         private Statement(String sql, List<String> params) {
             this.id = rendered++; // only from the static initializer
@@ -134,6 +142,10 @@ public final class AdvisorySql {
             this.key1Index = params.indexOf(KEY1) + 1;
             this.key2Index = params.indexOf(KEY2) + 1;
             this.timeoutIndex = params.indexOf(LOCK_TIMEOUT) + 1;
+            this.classidIndex = params.indexOf(CLASSID) + 1;
+            this.objidIndex = params.indexOf(OBJID) + 1;
+            this.objsubidIndex = params.indexOf(OBJSUBID) + 1;
+            this.modeIndex = params.indexOf(MODE) + 1;
         }
 
         static Statement of(DSLContext dsl, Query query) {
@@ -161,10 +173,18 @@ public final class AdvisorySql {
         }
 
         /**
-         * Binds {@code key} and, for a blocking lock, {@code lockTimeoutMillis} (0 = no limit).
+         * Binds what this statement takes of {@code key}, {@code mode} and, for a blocking lock,
+         * {@code lockTimeoutMillis} (0 = no limit).
          */
-        public void bind(PreparedStatement statement, LockKey key, long lockTimeoutMillis) throws SQLException {
-            if (key.isPair()) {
+        public void bind(PreparedStatement statement, LockKey key, LockMode mode, long lockTimeoutMillis)
+                throws SQLException {
+            if (classidIndex > 0) {
+                // pg_locks shows a key as classid and objid, both unsigned, and objsubid for its kind.
+                statement.setLong(classidIndex, Integer.toUnsignedLong(key.key1()));
+                statement.setLong(objidIndex, Integer.toUnsignedLong(key.key2()));
+                statement.setInt(objsubidIndex, key.isPair() ? 2 : 1);
+                statement.setString(modeIndex, mode == LockMode.SHARED ? "ShareLock" : "ExclusiveLock");
+            } else if (key.isPair()) {
                 statement.setInt(key1Index, key.key1());
                 statement.setInt(key2Index, key.key2());
             } else {

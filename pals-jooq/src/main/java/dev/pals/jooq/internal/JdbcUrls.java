@@ -9,6 +9,8 @@ import org.postgresql.PGProperty;
 public final class JdbcUrls {
     private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i)((?:ssl)?password=)[^&]*");
     private static final Pattern USER_INFO = Pattern.compile("//[^/@?]*@");
+    /** A user-info part ({@code user:password@}) in the authority of a JDBC URL. */
+    private static final Pattern HAS_USER_INFO = Pattern.compile("^jdbc:postgresql://[^/?#]*@", Pattern.CASE_INSENSITIVE);
 
     private JdbcUrls() {
     }
@@ -25,9 +27,15 @@ public final class JdbcUrls {
     /**
      * The hosts and ports a PostgreSQL JDBC URL names, as {@code host:port[,host:port…]}.
      *
-     * @throws IllegalArgumentException if pgjdbc cannot read {@code url}
+     * @throws IllegalArgumentException if pgjdbc cannot read {@code url}, or it carries user information
+     *     ({@code user:password@host}): pgjdbc does not take it, and would log the password as a bad port
+     *     number while refusing it
      */
     public static String target(String url) {
+        if (HAS_USER_INFO.matcher(url).find()) {
+            throw new IllegalArgumentException("url must not carry user information (user:password@host): pass them "
+                    + "with user() and password(), or as URL parameters: " + redact(url));
+        }
         Properties parsed = Driver.parseURL(url, new Properties());
         if (parsed == null) {
             throw new IllegalArgumentException("url is not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database): "

@@ -15,6 +15,8 @@ import java.util.function.Consumer;
 
 /** A lock handle. All state lives in {@link LockState}, which outlives the handle to release it if forgotten. */
 public final class JooqLock implements Lock {
+    /** A wait below 1 ms counts as 1 ms: PostgreSQL reads a shorter {@code lock_timeout} as none at all. */
+    private static final long MIN_WAIT_NANOS = 1_000_000L;
     private final LockState state;
     private final boolean blocking;
     private final Duration acquireTimeout;
@@ -37,8 +39,7 @@ public final class JooqLock implements Lock {
 
     @Override
     public boolean acquire(Duration timeout) {
-        Timeouts.check("timeout", timeout);
-        return timeout.isZero() ? attempt(false, acquireTimeout, false) : attempt(true, timeout, false);
+        return attempt(true, Timeouts.check("timeout", timeout), false);
     }
 
     @Override
@@ -49,25 +50,28 @@ public final class JooqLock implements Lock {
 
     @Override
     public HeldLock hold(Duration timeout) {
-        Timeouts.check("timeout", timeout);
-        if (timeout.isZero()) {
-            attempt(false, acquireTimeout, true);
-        } else {
-            attempt(true, timeout, true);
-        }
+        attempt(true, Timeouts.check("timeout", timeout), true);
         return new Hold(this);
     }
 
+    /**
+     * One acquire. A wait of {@code timeout} bounds the wait for a session and for the lock together:
+     * {@code ZERO} is a single try that waits for nothing, below 1 ms counts as 1 ms. A try
+     * ({@code !blocking}) still waits up to {@code timeout} for a session.
+     */
     private boolean attempt(boolean blocking, Duration timeout, boolean throwEveryFailure) {
+        boolean wait = blocking && !timeout.isZero();
+        long budget = timeout.equals(WAIT_FOREVER) ? LockerCore.FOREVER
+                : wait ? Math.max(timeout.toNanos(), MIN_WAIT_NANOS) : timeout.toNanos();
         try {
-            LockerCore.Outcome failure = state.acquire(this, blocking, timeout);
+            LockerCore.Outcome failure = state.acquire(this, wait, budget);
             if (failure == null) {
                 return true;
             }
-            if (throwEveryFailure || failure.reason.isError()) {
+            if (throwEveryFailure || failure.reason().isError()) {
                 // Built only when thrown: an ordinary "no" costs no exception or stack trace.
-                throw new AcquireFailure(state.name, state.key, state.mode, Duration.ofNanos(failure.waitedNanos),
-                        failure.reason, failure.detail, failure.cause);
+                throw new AcquireFailure(state.name, state.key, state.mode, Duration.ofNanos(failure.waitedNanos()),
+                        failure.reason(), failure.detail(), failure.cause());
             }
             return false;
         } finally {

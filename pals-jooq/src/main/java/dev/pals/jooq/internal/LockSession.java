@@ -2,118 +2,149 @@ package dev.pals.jooq.internal;
 
 import dev.pals.LockKey;
 import dev.pals.LockMode;
+import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.postgresql.PGConnection;
 
 /**
- * A database session that advisory locks live on: one borrowed connection, and what this process
- * knows it holds there. Locks are tied to their session on the server and end with it, so the
- * session, not the lock, is what is borrowed, returned, reset and watched.
+ * A database session that advisory locks live on: one borrowed connection, the statements that take,
+ * test and drop locks on it, and what it knows it holds. It knows nothing of who holds what: it answers
+ * with values ({@code true}, {@code false}, a {@link SQLException}) and remembers when its connection
+ * turned out dead ({@link #isLost()}), for the caller to act on.
  *
- * <p>Every statement runs under the session's {@code use} lock: the owner's acquire and release, the
- * watchdog's ping, a confirm. The watchdog only ever tries it, so it never delays the owner by more
- * than one ping. Every call is bounded by a network timeout: the base one, or for a blocking wait its
- * lock timeout plus the base one, so a dead or frozen network path fails the call rather than hang it.
+ * <p>Every statement runs under the session's {@code use} lock, one at a time; checks only ever try
+ * that lock, so they never delay others. Every call is bounded by a network timeout: the base one, or
+ * for a blocking wait its lock timeout plus the base one, so a dead or frozen path fails a call rather
+ * than hang it. {@link #cancel()} and {@link #abort()} act from other threads, without the lock.
+ *
+ * <p>{@link #reset()} is the one place a session is made clean before its connection goes back.
  */
 public final class LockSession {
-    /** pgjdbc ignores the executor of {@code setNetworkTimeout}. */
+    private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
+    /** pgjdbc runs {@code setNetworkTimeout} and {@code abort} itself; it needs no executor of ours. */
     private static final Executor DIRECT = Runnable::run;
 
     private final Connection connection;
-    private final SessionSource source;
+    private final Connection physical;
+    private final StatementCache statements;
+    private final int networkTimeoutMillis;
+    private final int backendPid;
     private final boolean autoCommitWasOff;
     private final int originalNetworkTimeoutMillis;
-    private final int networkTimeoutMillis;
-    /** The connection's prepared statements (the PALs pool), or null to prepare per call. */
-    private final StatementCache statements;
-    private final AtomicBoolean returned = new AtomicBoolean();
     private final ReentrantLock use = new ReentrantLock();
 
     // Guarded by use.
     private int held;
     private boolean uncertain;
-    private volatile PreparedStatement running;
-    /** The lock state this session holds a lock for; null while it holds none. */
-    private volatile LockState owner;
     /** The session is gone on the server (or its path is): what it held is lost. */
     private volatile boolean lost;
+    private volatile SQLException lostCause;
 
     /**
-     * @param originalNetworkTimeoutMillis the connection's network timeout when borrowed, restored on
-     *     return (a user's DataSource); -1 if the pool restores it itself
-     * @param statements the connection's prepared statements (the PALs pool), or null to prepare per call
+     * @param connection the connection as borrowed: statements run on it unless {@code statements} are
+     *     given
+     * @param statements the physical connection's prepared statements (the PALs pool), or null to
+     *     prepare per call on {@code connection}
+     * @param autoCommitWasOff whether the connection came with autocommit off, to restore on return
+     * @param originalNetworkTimeoutMillis the connection's network timeout when borrowed, to restore on
+     *     return; -1 if the pool restores it itself
      */
-    LockSession(Connection connection, SessionSource source, boolean autoCommitWasOff,
-            int originalNetworkTimeoutMillis, int networkTimeoutMillis, StatementCache statements) {
+    LockSession(Connection connection, StatementCache statements, int networkTimeoutMillis,
+            boolean autoCommitWasOff, int originalNetworkTimeoutMillis) {
         this.connection = connection;
-        this.source = source;
+        this.physical = physicalOf(connection);
+        this.statements = statements;
+        this.networkTimeoutMillis = networkTimeoutMillis;
+        this.backendPid = backendPidOf(physical);
         this.autoCommitWasOff = autoCommitWasOff;
         this.originalNetworkTimeoutMillis = originalNetworkTimeoutMillis;
-        this.networkTimeoutMillis = networkTimeoutMillis;
-        this.statements = statements;
+    }
+
+    private static Connection physicalOf(Connection connection) {
+        try {
+            return connection.unwrap(Connection.class);
+        } catch (SQLException | RuntimeException e) {
+            return connection;
+        }
+    }
+
+    /** The backend's process id, as the driver learnt it when connecting (no round trip); 0 if unknown. */
+    static int backendPidOf(Connection connection) {
+        try {
+            return connection.unwrap(PGConnection.class).getBackendPID();
+        } catch (SQLException | RuntimeException e) {
+            return 0;
+        }
     }
 
     Connection connection() {
         return connection;
     }
 
-    /** Whether the connection came with autocommit off (a user {@code DataSource}); restored on return. */
+    /** The PostgreSQL backend pid of this session ({@code pg_locks.pid}); 0 if the driver does not say. */
+    public int backendPid() {
+        return backendPid;
+    }
+
     boolean autoCommitWasOff() {
         return autoCommitWasOff;
     }
 
-    /** The connection's network timeout when borrowed, to restore; -1 if there is nothing to restore. */
     int originalNetworkTimeoutMillis() {
         return originalNetworkTimeoutMillis;
     }
 
     /**
      * Waits for the lock up to {@code lockTimeoutMillis} (0 = no limit), bounded by the server; the
-     * network timeout meanwhile is the lock timeout plus the base one (none when waiting forever).
+     * network timeout meanwhile is the lock timeout plus the base one (none when waiting forever). Run
+     * it only on a session that holds nothing: a failure leaves the session in doubt, and its reset
+     * drops every lock it has.
      *
      * @throws SQLException with SQLSTATE 55P03 when the timeout passed
      */
-    void lock(LockKey key, LockMode mode, long lockTimeoutMillis) throws SQLException {
+    public void lock(LockKey key, LockMode mode, long lockTimeoutMillis) throws SQLException {
         AdvisorySql.Statement sql = AdvisorySql.lock(key, mode);
         use.lock();
         try {
             uncertain = true;
-            long waitBound = lockTimeoutMillis == 0 ? 0 : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
-            connection.setNetworkTimeout(DIRECT, (int) waitBound);
-            try (StatementCache.Prepared prepared = prepare(sql)) {
-                PreparedStatement statement = prepared.statement();
-                sql.bind(statement, key, lockTimeoutMillis);
-                running = statement;
-                try (ResultSet rs = statement.executeQuery()) {
-                    rs.next();
-                } finally {
-                    running = null;
+            long waitBound = lockTimeoutMillis == 0 ? 0
+                    : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
+            try {
+                connection.setNetworkTimeout(DIRECT, (int) waitBound);
+                try (StatementCache.Prepared prepared = prepare(sql)) {
+                    PreparedStatement statement = prepared.statement();
+                    sql.bind(statement, key, mode, lockTimeoutMillis);
+                    try (ResultSet rs = statement.executeQuery()) {
+                        rs.next();
+                    }
                 }
             } catch (SQLException e) {
                 if (SqlStates.tookNothing(e)) {
                     uncertain = false;
                 }
                 throw noteFailure(e);
+            } finally {
+                restoreNetworkTimeout();
             }
             held++;
             uncertain = false;
-            connection.setNetworkTimeout(DIRECT, networkTimeoutMillis);
         } finally {
             use.unlock();
         }
     }
 
     /** One try; true if the lock was free and is now held here. */
-    boolean tryLock(LockKey key, LockMode mode) throws SQLException {
+    public boolean tryLock(LockKey key, LockMode mode) throws SQLException {
         use.lock();
         try {
-            boolean locked = queryBoolean(AdvisorySql.tryLock(key, mode), key);
+            boolean locked = queryBoolean(AdvisorySql.tryLock(key, mode), key, mode);
             if (locked) {
                 held++;
             }
@@ -124,14 +155,12 @@ public final class LockSession {
     }
 
     /** Unlocks once; false if the server says this session did not hold it. */
-    boolean unlock(LockKey key, LockMode mode) throws SQLException {
+    public boolean unlock(LockKey key, LockMode mode) throws SQLException {
         use.lock();
         try {
-            boolean unlocked = queryBoolean(AdvisorySql.unlock(key, mode), key);
+            boolean unlocked = queryBoolean(AdvisorySql.unlock(key, mode), key, mode);
             if (unlocked) {
                 held--;
-            } else {
-                uncertain = true;
             }
             return unlocked;
         } finally {
@@ -139,25 +168,25 @@ public final class LockSession {
         }
     }
 
-    private boolean queryBoolean(AdvisorySql.Statement sql, LockKey key) throws SQLException {
-        uncertain = true;
-        boolean result;
-        try (StatementCache.Prepared prepared = prepare(sql)) {
-            PreparedStatement statement = prepared.statement();
-            sql.bind(statement, key, 0);
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-                result = rs.getBoolean(1);
+    /**
+     * After a statement about {@code key} failed without telling whether it took effect: makes sure this
+     * session does not hold it. A session holds each key at most once, so one unlock settles it.
+     *
+     * @param counted whether the lock was counted as held here (a release in doubt) or not (a lock or try
+     *     in doubt)
+     * @throws SQLException if even this fails: the session stays in doubt
+     */
+    public void dropIfHeld(LockKey key, LockMode mode, boolean counted) throws SQLException {
+        use.lock();
+        try {
+            queryBoolean(AdvisorySql.unlock(key, mode), key, mode);
+            if (counted) {
+                held--;
             }
-        } catch (SQLException e) {
-            throw noteFailure(e);
+            uncertain = false;
+        } finally {
+            use.unlock();
         }
-        uncertain = false;
-        return result;
-    }
-
-    private StatementCache.Prepared prepare(AdvisorySql.Statement sql) throws SQLException {
-        return statements != null ? statements.get(sql) : StatementCache.once(connection, sql);
     }
 
     /**
@@ -166,50 +195,61 @@ public final class LockSession {
      * @throws SQLException if the session cannot answer (then it is {@linkplain #isLost() lost} if the
      *     connection is gone)
      */
-    boolean confirm(LockKey key, LockMode mode) throws SQLException {
+    public boolean holds(LockKey key, LockMode mode) throws SQLException {
         use.lock();
-        try (PreparedStatement statement = connection.prepareStatement(AdvisorySql.HOLDS)) {
-            statement.setLong(1, Integer.toUnsignedLong(key.key1()));
-            statement.setLong(2, Integer.toUnsignedLong(key.key2()));
-            statement.setInt(3, key.isPair() ? 2 : 1);
-            statement.setString(4, mode == LockMode.SHARED ? "ShareLock" : "ExclusiveLock");
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        } catch (SQLException e) {
-            throw noteFailure(e);
+        try {
+            return queryBoolean(AdvisorySql.HOLDS, key, mode);
         } finally {
             use.unlock();
         }
     }
 
     /**
-     * The watchdog's check: one cheap statement within {@code timeoutMillis}, unless the owner is using
-     * the session right now (then its own call will tell). It proves the session alive and keeps it
-     * from looking idle to {@code idle_session_timeout} or a proxy.
+     * Runs a statement whose one column is a boolean. A failure leaves the session in doubt about
+     * {@code key} (the statement may have changed what it holds), which its reset clears.
+     */
+    private boolean queryBoolean(AdvisorySql.Statement sql, LockKey key, LockMode mode) throws SQLException {
+        boolean result;
+        try (StatementCache.Prepared prepared = prepare(sql)) {
+            PreparedStatement statement = prepared.statement();
+            sql.bind(statement, key, mode, 0);
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                result = rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            if (!SqlStates.tookNothing(e)) {
+                uncertain = true;
+            }
+            throw noteFailure(e);
+        }
+        return result;
+    }
+
+    private StatementCache.Prepared prepare(AdvisorySql.Statement sql) throws SQLException {
+        return statements != null ? statements.get(sql) : StatementCache.once(connection, sql);
+    }
+
+    /**
+     * A check: one cheap statement within {@code timeoutMillis}, unless someone is using the session
+     * right now (then their own call will tell). It proves the session alive and keeps it from looking
+     * idle to {@code idle_session_timeout} or a proxy.
      *
      * @return false if the session turned out lost
      */
-    boolean ping(int timeoutMillis) {
+    public boolean ping(int timeoutMillis) {
         if (!use.tryLock()) {
             return true;
         }
         try {
-            if (returned.get() || lost) {
-                return !lost;
+            if (lost) {
+                return false;
             }
-            connection.setNetworkTimeout(DIRECT, timeoutMillis);
-            try (Statement statement = connection.createStatement()) {
-                statement.execute(AdvisorySql.PING);
-            }
-            connection.setNetworkTimeout(DIRECT, networkTimeoutMillis);
+            pingNow(timeoutMillis);
             return true;
         } catch (SQLException e) {
-            noteFailure(e);
             if (!lost) {
-                System.getLogger("dev.pals.jooq").log(System.Logger.Level.WARNING,
-                        "checking a lock session failed, but it does not look lost", e);
+                LOG.log(Level.WARNING, "checking a lock session failed, but it does not look lost", e);
             }
             return !lost;
         } finally {
@@ -218,56 +258,65 @@ public final class LockSession {
     }
 
     /**
-     * A ping for a health check on a session that holds locks: true if it answered; false if another
-     * thread is using it or it failed (then it may be {@linkplain #isLost() lost}).
+     * A check for {@code Locker.ping()}: like {@link #ping} but it waits up to {@code waitMillis} for
+     * a statement in progress, and says what went wrong.
+     *
+     * @return false if another statement kept the session busy all that time
+     * @throws SQLException if the check failed
      */
-    boolean pingIfFree(int timeoutMillis) {
-        if (!use.tryLock()) {
+    public boolean check(int waitMillis, int timeoutMillis) throws SQLException {
+        try {
+            if (!use.tryLock(waitMillis, TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
         try {
-            if (returned.get() || lost) {
-                return false;
-            }
-            checkAlive(timeoutMillis);
+            pingNow(timeoutMillis);
             return true;
-        } catch (SQLException e) {
-            return false;
         } finally {
             use.unlock();
         }
     }
 
-    /** One cheap statement within {@code timeoutMillis}; the caller holds the session. */
-    void checkAlive(int timeoutMillis) throws SQLException {
-        use.lock();
+    private void pingNow(int timeoutMillis) throws SQLException {
         try {
             connection.setNetworkTimeout(DIRECT, timeoutMillis);
             try (Statement statement = connection.createStatement()) {
                 statement.execute(AdvisorySql.PING);
             }
-            connection.setNetworkTimeout(DIRECT, networkTimeoutMillis);
         } catch (SQLException e) {
             throw noteFailure(e);
         } finally {
-            use.unlock();
+            restoreNetworkTimeout();
         }
     }
 
-    /** The PostgreSQL backend pid of the session, from the driver (no round trip); 0 if it cannot tell. */
-    int backendPid() {
-        try {
-            return connection.unwrap(org.postgresql.PGConnection.class).getBackendPID();
-        } catch (SQLException | RuntimeException e) {
-            return 0;
+    /** Back to the base network timeout after a call that set its own (unless the session is gone). */
+    private void restoreNetworkTimeout() {
+        if (!lost) {
+            try {
+                connection.setNetworkTimeout(DIRECT, networkTimeoutMillis);
+            } catch (SQLException e) {
+                noteFailure(e);
+                uncertain = true;
+            }
         }
     }
 
     private SQLException noteFailure(SQLException e) {
         if (SqlStates.isConnectionLost(e)) {
+            lostCause = e;
             lost = true;
         }
         return e;
+    }
+
+    /** Whether a statement runs (or is being prepared) on this session right now. */
+    public boolean isBusy() {
+        return use.isLocked();
     }
 
     /** Whether the session is known to hold no advisory lock, so its return needs no reset. */
@@ -276,40 +325,133 @@ public final class LockSession {
     }
 
     /** Whether the session is known to be gone: the locks it held are lost. */
-    boolean isLost() {
+    public boolean isLost() {
         return lost;
     }
 
-    LockState owner() {
-        return owner;
+    /** The failure that showed the session gone, or null. */
+    public SQLException lostCause() {
+        return lostCause;
     }
 
-    void owner(LockState owner) {
-        this.owner = owner;
+    /**
+     * Asks the server to cancel the statement running on this session, if any (from another thread,
+     * without the session's lock). Sent over a connection of its own; it may block up to the driver's
+     * cancel timeouts, so call it off the caller's path. Nothing happens if nothing runs.
+     */
+    public void cancel() {
+        try {
+            physical.unwrap(PGConnection.class).cancelQuery();
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "sending a cancel request failed", e);
+        }
     }
 
-    /** Cancels the statement in flight, if any (from another thread). */
-    void cancel() {
-        PreparedStatement statement = running;
-        if (statement != null) {
-            try {
-                statement.cancel();
-            } catch (SQLException ignored) {
-                // The statement ended meanwhile, or the connection is gone: either way it no longer waits.
+    /**
+     * Closes the connection's socket now, from any thread and whatever runs on it: a statement in
+     * progress fails at once, and the session is lost (ending it on the server frees its locks).
+     */
+    public void abort() {
+        lost = true;
+        try {
+            physical.abort(DIRECT);
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "aborting a connection failed", e);
+        }
+    }
+
+    /**
+     * Makes the session clean for the next borrower: nothing if it is known to hold nothing, otherwise
+     * {@code pg_advisory_unlock_all()}; a session that is lost, or whose reset fails, is destroyed
+     * instead, which ends it and everything it holds. Never throws.
+     */
+    public SessionReset reset() {
+        use.lock();
+        try {
+            return resetHeld();
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /**
+     * {@link #reset()} by a deadline ({@link System#nanoTime()}), whatever other threads do: if a
+     * statement keeps the session busy until then (a frozen path, a wait without limit), the connection
+     * is aborted instead, which ends the session and its locks. The reset itself gets the time left as
+     * its network timeout. Never throws.
+     */
+    public SessionReset resetBy(long deadlineNanos) {
+        boolean locked;
+        try {
+            locked = use.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
+            abort();
+            destroy();
+            return SessionReset.destroyed(new SQLException("the session was still busy when its Locker closed", "08006"));
+        }
+        try {
+            if (!lost && !isClean()) {
+                long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+                try {
+                    connection.setNetworkTimeout(DIRECT, (int) Math.max(1, Math.min(networkTimeoutMillis, leftMillis)));
+                } catch (SQLException e) {
+                    noteFailure(e);
+                }
+            }
+            return resetHeld();
+        } finally {
+            use.unlock();
+        }
+    }
+
+    private SessionReset resetHeld() {
+        if (lost) {
+            destroy();
+            return SessionReset.destroyed(lostCause);
+        }
+        if (isClean()) {
+            return SessionReset.CLEAN;
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(AdvisorySql.UNLOCK_ALL);
+            held = 0;
+            uncertain = false;
+            return SessionReset.RESET;
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "resetting a lock session failed; closing its connection instead", e);
+            destroy();
+            return SessionReset.destroyed(e);
+        }
+    }
+
+    /**
+     * Ends the database session so that nothing it holds survives, and makes a pool drop the connection:
+     * the physical connection is closed, then one more call through the borrowed wrapper fails with
+     * SQLSTATE 08003, which pools read as "connection broken" (Agroal with its PostgreSQL exception
+     * sorter, HikariCP by default). Never throws.
+     */
+    void destroy() {
+        lost = true;
+        try {
+            physical.close();
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "closing a physical connection failed", e);
+        }
+        if (connection != physical) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(AdvisorySql.PING);
+            } catch (SQLException | RuntimeException expected) {
+                // 08003: the pool now knows this connection is broken.
             }
         }
     }
 
-    /** Returns the session to where it came from (once; later calls do nothing). Never throws. */
-    void giveBack() {
-        if (returned.compareAndSet(false, true)) {
-            owner = null;
-            use.lock();
-            try {
-                source.giveBack(this);
-            } finally {
-                use.unlock();
-            }
-        }
+    @Override
+    public String toString() {
+        return "LockSession[pid " + backendPid + (lost ? ", lost" : "") + "]";
     }
 }

@@ -1,26 +1,28 @@
 package dev.pals.jooq.internal;
 
 import dev.pals.AcquireFailure.Reason;
-import dev.pals.Lock;
 import dev.pals.LockInfo;
 import dev.pals.LockKey;
 import dev.pals.LockMode;
 import dev.pals.internal.Text;
 import java.lang.System.Logger.Level;
 import java.lang.ref.Cleaner;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * What a lock handle holds: its acquire count and the session the lock lives on. Kept apart from the
- * handle ({@link JooqLock}) so that it can release a forgotten lock after the handle is collected: it
- * is the handle's {@link Cleaner} action, and it must never refer back to the handle. It is also what
- * listeners are told about ({@link LockInfo}).
+ * What a lock handle holds: its acquire count and its grant from the core. Kept apart from the handle
+ * ({@link JooqLock}) so that it can release a forgotten lock after the handle is collected: it is the
+ * handle's {@link Cleaner} action, and it must never refer back to the handle. It is also what listeners
+ * are told about ({@link LockInfo}), and the {@link LockerCore.GrantOwner} the core tells of a loss.
+ *
+ * <p>Its own lock guards only its fields and is never held while the core works or waits, so nothing
+ * here blocks a thread on a monitor or across I/O.
  */
-final class LockState implements Runnable, LockInfo {
+final class LockState implements Runnable, LockInfo, LockerCore.GrantOwner {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
     private static final Cleaner CLEANER = Cleaner.create(runnable -> {
         Thread thread = new Thread(runnable, "pals-forgotten-lock-cleaner");
@@ -32,14 +34,15 @@ final class LockState implements Runnable, LockInfo {
     final LockKey key;
     final LockMode mode;
     final String name;
+    private final ReentrantLock guard = new ReentrantLock();
+    private final Condition acquireDone = guard.newCondition();
 
-    // Guarded by this.
+    // Guarded by guard.
     private int holds;
-    private LockSession session;
-    private long acquiredAt;
+    private LockerCore.Grant grant;
     private boolean acquiring;
     private Cleaner.Cleanable cleanable;
-    private List<Consumer<? super LockInfo>> lostCallbacks = List.of();
+    private volatile List<Consumer<? super LockInfo>> lostCallbacks = List.of();
 
     LockState(LockerCore core, LockKey key, LockMode mode) {
         this.core = core;
@@ -65,79 +68,78 @@ final class LockState implements Runnable, LockInfo {
 
     /**
      * Acquires for {@code handle}: at once, without a round trip, if it already holds the lock;
-     * otherwise through the database.
+     * otherwise through the core.
      *
+     * @param wait whether to wait for the lock (else one try)
+     * @param budgetNanos the whole budget ({@link LockerCore#FOREVER} for none)
      * @return null if acquired, else why not (the caller decides whether to throw)
      */
-    LockerCore.Outcome acquire(Object handle, boolean blocking, Duration timeout) {
+    LockerCore.Outcome acquire(Object handle, boolean wait, long budgetNanos) {
         long start = System.nanoTime();
-        LockSession lostSession = null;
-        long lostHeldSince = 0;
-        synchronized (this) {
+        guard.lock();
+        try {
             core.checkOpen();
             if (acquiring) {
-                LockerCore.Outcome failure = awaitOtherAcquire(blocking, timeout, start);
+                LockerCore.Outcome failure = awaitOtherAcquire(wait, budgetNanos, start);
                 if (failure != null) {
                     return failure;
                 }
             }
             if (holds > 0) {
-                if (!session.isLost()) {
+                if (!grant.isDropped()) {
                     holds++;
                     return null;
                 }
-                // The next use notices the loss: report it, then acquire afresh.
-                lostSession = session;
-                lostHeldSince = acquiredAt;
+                // Lost (and reported by whoever noticed): acquire afresh.
                 holds = 0;
-                session = null;
+                grant = null;
             }
             acquiring = true;
-        }
-        if (lostSession != null) {
-            core.lockLost(this, lostSession, lostHeldSince);
+        } finally {
+            guard.unlock();
         }
         LockerCore.Outcome outcome = null;
         try {
-            outcome = core.acquire(this, blocking, timeout, start);
+            outcome = core.acquire(this, key, mode, wait, budgetNanos, start, this);
         } finally {
-            synchronized (this) {
+            guard.lock();
+            try {
                 acquiring = false;
-                notifyAll();
-                if (outcome != null && outcome.session != null) {
-                    session = outcome.session;
-                    session.owner(this);
-                    acquiredAt = outcome.endNanos;
+                acquireDone.signalAll();
+                if (outcome != null && outcome.grant != null) {
+                    grant = outcome.grant;
                     holds = 1;
                     if (cleanable == null) {
                         cleanable = CLEANER.register(handle, this);
                     }
                 }
+            } finally {
+                guard.unlock();
             }
         }
-        return outcome.session != null ? null : outcome;
+        return outcome.grant != null ? null : outcome;
     }
 
     /**
      * Another thread acquires through the same handle: a blocking acquire waits for its outcome (the
-     * handle is one owner), a non-blocking one does not.
+     * handle is one owner), a try does not. Called with the guard held.
      */
-    private LockerCore.Outcome awaitOtherAcquire(boolean blocking, Duration timeout, long start) {
-        if (!blocking || timeout.isZero()) {
+    private LockerCore.Outcome awaitOtherAcquire(boolean wait, long budgetNanos, long start) {
+        if (!wait) {
             return LockerCore.Outcome.failed(Reason.NOT_AVAILABLE, null, null, start);
         }
-        boolean forever = timeout.equals(Lock.WAIT_FOREVER);
-        long deadline = forever ? 0 : start + timeout.toNanos();
+        boolean forever = budgetNanos == LockerCore.FOREVER;
+        long deadline = forever ? 0 : start + budgetNanos;
         try {
             while (acquiring) {
-                long left = forever ? 0 : deadline - System.nanoTime();
-                if (!forever && left <= 0) {
-                    return LockerCore.Outcome.failed(Reason.TIMEOUT, null, null, start);
-                }
                 if (forever) {
-                    wait();
+                    acquireDone.await();
                 } else {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return LockerCore.Outcome.failed(Reason.TIMEOUT, null, null, start);
+                    }
+                    acquireDone.awaitNanos(left);
                 }
             }
         } catch (InterruptedException e) {
@@ -148,45 +150,47 @@ final class LockState implements Runnable, LockInfo {
         return null;
     }
 
-    /** Counts one acquire down; at zero, unlocks and gives the session back. */
+    /** Counts one acquire down; at zero, releases the lock. */
     boolean release() {
-        LockSession releasing;
-        long heldSince;
-        synchronized (this) {
+        LockerCore.Grant releasing;
+        guard.lock();
+        try {
             if (holds == 0) {
                 return false;
             }
-            if (core.isClosed()) {
+            if (core.isClosed() || grant.isDropped()) {
                 holds = 0;
-                session = null;
+                grant = null;
                 return false;
             }
-            if (--holds > 0 && !session.isLost()) {
+            if (--holds > 0) {
                 return true;
             }
-            holds = 0;
-            releasing = session;
-            heldSince = acquiredAt;
-            session = null;
+            releasing = grant;
+            grant = null;
+        } finally {
+            guard.unlock();
         }
-        return core.release(this, releasing, heldSince);
+        return core.release(releasing);
     }
 
-    /**
-     * The session this lock lived on is gone: the lock is lost. Reported once, by whoever notices
-     * first (the watchdog, a confirm, the next release or acquire).
-     */
-    void lost(LockSession lostSession) {
-        long heldSince;
-        synchronized (this) {
-            if (holds == 0 || session != lostSession) {
-                return;
+    /** The core dropped {@code lost}: its session ended. */
+    @Override
+    public void lost(LockerCore.Grant lost) {
+        guard.lock();
+        try {
+            if (grant == lost) {
+                holds = 0;
+                grant = null;
             }
-            heldSince = acquiredAt;
-            holds = 0;
-            session = null;
+        } finally {
+            guard.unlock();
         }
-        core.lockLost(this, lostSession, heldSince);
+    }
+
+    @Override
+    public Iterable<Consumer<? super LockInfo>> lostCallbacks() {
+        return lostCallbacks;
     }
 
     /**
@@ -195,70 +199,72 @@ final class LockState implements Runnable, LockInfo {
      * @return false if this handle does not hold it, or its session turned out lost (then reported)
      */
     boolean confirm() {
-        LockSession holding;
-        synchronized (this) {
+        LockerCore.Grant holding;
+        guard.lock();
+        try {
             if (holds == 0 || core.isClosed()) {
                 return false;
             }
-            holding = session;
+            holding = grant;
+        } finally {
+            guard.unlock();
         }
-        boolean held = core.confirm(this, holding);
-        if (holding.isLost()) {
-            lost(holding);
-            return false;
+        return core.confirm(holding);
+    }
+
+    void onLost(Consumer<? super LockInfo> callback) {
+        guard.lock();
+        try {
+            List<Consumer<? super LockInfo>> callbacks = new ArrayList<>(lostCallbacks);
+            callbacks.add(callback);
+            lostCallbacks = List.copyOf(callbacks);
+        } finally {
+            guard.unlock();
         }
-        return held;
     }
 
-    synchronized void onLost(Consumer<? super LockInfo> callback) {
-        List<Consumer<? super LockInfo>> callbacks = new ArrayList<>(lostCallbacks);
-        callbacks.add(callback);
-        lostCallbacks = List.copyOf(callbacks);
-    }
-
-    synchronized List<Consumer<? super LockInfo>> lostCallbacks() {
-        return lostCallbacks;
-    }
-
-    /** What {@code Locker.heldLocks()} shows of this lock if it is held on {@code on}; else null. */
-    synchronized dev.pals.HeldLockInfo snapshot(LockSession on, long nowNanos, java.time.Instant now) {
-        if (holds == 0 || session != on || on.isLost()) {
-            return null;
+    boolean isHeld() {
+        guard.lock();
+        try {
+            return holds > 0 && !core.isClosed() && !grant.isDropped();
+        } finally {
+            guard.unlock();
         }
-        return new dev.pals.HeldLockInfo(name, key, mode, now.minusNanos(nowNanos - acquiredAt), on.backendPid());
     }
 
-    synchronized boolean isHeld() {
-        return holds > 0 && !core.isClosed() && !session.isLost();
-    }
-
-    synchronized int holdCount() {
-        return isHeld() ? holds : 0;
+    int holdCount() {
+        guard.lock();
+        try {
+            return holds > 0 && !core.isClosed() && !grant.isDropped() ? holds : 0;
+        } finally {
+            guard.unlock();
+        }
     }
 
     /** The Cleaner action: the handle was collected; release what it still held. */
     @Override
     public void run() {
-        LockSession releasing;
-        long heldSince;
+        LockerCore.Grant releasing;
         int count;
-        synchronized (this) {
+        guard.lock();
+        try {
             if (holds == 0) {
                 return;
             }
             count = holds;
             holds = 0;
-            releasing = session;
-            heldSince = acquiredAt;
-            session = null;
+            releasing = grant;
+            grant = null;
+        } finally {
+            guard.unlock();
         }
-        if (core.isClosed()) {
+        if (core.isClosed() || releasing.isDropped()) {
             return;
         }
         LOG.log(Level.WARNING, "Lock \"" + Text.shorten(name) + "\" (" + mode.label()
                 + ") was garbage collected while held (" + count + " acquire(s) not released): releasing it. "
                 + "Keep a lock handle reachable until its work is done, or use hold() with try-with-resources.");
-        core.release(this, releasing, heldSince);
+        core.release(releasing);
     }
 
     @Override

@@ -1,347 +1,903 @@
 package dev.pals.jooq.internal;
 
 import dev.pals.AcquireFailure.Reason;
-import dev.pals.Lock;
+import dev.pals.HeldLockInfo;
 import dev.pals.LockInfo;
-import dev.pals.LockListener;
+import dev.pals.LockKey;
+import dev.pals.LockMode;
 import dev.pals.LockerStats;
+import dev.pals.PalsException;
 import dev.pals.internal.Text;
 import dev.pals.internal.Timeouts;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * What a Locker does with the database: borrow a session and take a lock on it, release a lock and
- * give its session back, and end everything on close. Keeps track of the sessions it gave out (never
- * of lock handles, which must stay collectable), and tells the listener.
+ * What a Locker does with its sessions: decides where each lock is taken, takes and drops it there,
+ * tells when a session and its locks are lost, and ends everything on close. It knows the grants it
+ * made (one per lock held on the server) and the sessions they live on, never the lock handles, which
+ * must stay collectable: a handle hears of its lock's loss through the {@link GrantOwner} it gave.
+ *
+ * <h2>Where a lock is taken (multiplexing)</h2>
+ * Many locks share a session, under rules that keep them exactly as exclusive as one session per lock:
+ * <ol>
+ *   <li>A session holds each key at most once, in either mode (PostgreSQL grants a session's repeat
+ *       request at once, ahead of any waiter). Requests for one key are arbitrated here first, in
+ *       order: one that conflicts with a holder in this Locker, or comes after another request for the
+ *       key, never goes to the server; a try says no at once, a blocking acquire waits here, pinning no
+ *       session, and competes at the server when its turn comes. A shared request beside shared
+ *       holders here goes to a session that does not hold the key.</li>
+ *   <li>A blocking wait at the server runs only on a session that holds nothing: first a try on a
+ *       session in use, then, if the caller waits, the wait on an empty session, which then holds the
+ *       lock and takes tries for other locks.</li>
+ *   <li>So a session that holds locks only ever runs short statements: a release waits behind at most
+ *       one of them.</li>
+ *   <li>A session that holds nothing goes back to its source (reset there), so the pool size bounds
+ *       sessions, not locks.</li>
+ *   <li>A lost session takes all its locks with it: each is reported lost at once.</li>
+ * </ol>
+ * Without multiplexing, every grant has a session of its own, as in Python PALs.
  */
 public final class LockerCore {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
+    /** {@link #acquire} waits without limit. */
+    public static final long FOREVER = Long.MAX_VALUE;
+    /** How often close asks the server again to cancel a statement still running. */
+    private static final long CANCEL_REPEAT_MILLIS = 50;
+
+    /** The handle side of a grant: told when it is lost. */
+    public interface GrantOwner {
+        /**
+         * The grant's session ended while it was held: the lock is gone. Called once, without any lock
+         * of the core held; the core has already dropped the grant.
+         */
+        void lost(Grant grant);
+
+        /** The lock's own lost-lock callbacks, run after the listener hears of the loss. */
+        Iterable<java.util.function.Consumer<? super LockInfo>> lostCallbacks();
+    }
 
     private final SessionSource source;
-    private final LockListener listener;
-    private final boolean listening;
-    private final Set<LockSession> sessions = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger locksHeld = new AtomicInteger();
-    private final AtomicInteger waitingForLock = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong locksLost = new java.util.concurrent.atomic.AtomicLong();
-    private final long networkTimeoutNanos;
-    private final Consumer<? super LockInfo> onLockLost;
+    private final Events events;
+    private final boolean multiplexing;
+    private final int networkTimeoutMillis;
     private final SessionWatchdog watchdog;
+    private final ReentrantLock mutex = new ReentrantLock();
+    // Guarded by mutex.
+    private final List<Slot> slots = new ArrayList<>();
+    private final Map<LockKey, KeyQueue> keys = new HashMap<>();
+    private int grants;
+    private int waitingHere;
     private volatile boolean closed;
+    private final AtomicInteger waitingAtServer = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong locksLost = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch closeDone = new CountDownLatch(1);
 
     /**
-     * @param listener already guarded (see {@link LockListener#composite}), or {@link LockListener#NONE}
+     * @param listener already guarded per listener (see {@code LockListener.composite}), or NONE
      * @param onLockLost called once for every lost lock, or null
-     * @param watchInterval how often the watchdog pings every session that holds locks; zero: never
-     * @param pingTimeout the network timeout of one ping
+     * @param multiplexing whether locks share sessions
+     * @param watchInterval how often the watchdog checks every session that holds locks; zero: never
+     * @param pingTimeout the network timeout of one check
+     * @param networkTimeout the base network timeout of every call; close's bound
+     * @param name for thread names
      */
-    public LockerCore(SessionSource source, LockListener listener, Consumer<? super LockInfo> onLockLost,
-            Duration watchInterval, Duration pingTimeout, Duration networkTimeout, String name) {
+    public LockerCore(SessionSource source, dev.pals.LockListener listener,
+            java.util.function.Consumer<? super LockInfo> onLockLost, boolean multiplexing, Duration watchInterval,
+            Duration pingTimeout, Duration networkTimeout, String name) {
         this.source = source;
-        this.networkTimeoutNanos = networkTimeout.toNanos();
-        this.listener = listener;
-        this.listening = listener != LockListener.NONE;
-        this.onLockLost = onLockLost;
+        this.events = new Events(listener, onLockLost);
+        this.multiplexing = multiplexing;
+        this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
         this.watchdog = watchInterval.isZero() ? null
-                : new SessionWatchdog(this, watchInterval, (int) Math.max(1, pingTimeout.toMillis()), name);
+                : new SessionWatchdog(watchInterval, (int) Math.max(1, pingTimeout.toMillis()), name,
+                        this::holdingSessions, this::sessionDied);
     }
 
     public void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("this Locker is closed");
+            throw closedException();
         }
+    }
+
+    private static IllegalStateException closedException() {
+        return new IllegalStateException("this Locker is closed");
     }
 
     public boolean isClosed() {
         return closed;
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // Acquire
+
     /**
-     * Borrows a session and takes the lock on it: one try if not {@code blocking} (or the timeout is
-     * zero), otherwise a wait bounded by the server. Waiting for the session counts against
-     * {@code timeout}.
+     * Takes {@code key} in {@code mode}: one try if not {@code wait}, otherwise a wait bounded by the
+     * server. Waiting for a session, and here behind other handles, counts against {@code budgetNanos}.
      *
-     * @param timeout the whole budget ({@link Lock#WAIT_FOREVER} for none); for a try, the budget of
-     *     the wait for a session only
-     * @param startNanos when the caller started waiting
+     * @param info what the listener is told about
+     * @param wait whether to wait for the lock; a try still waits up to {@code budgetNanos} for a session
+     * @param budgetNanos the whole budget, {@link #FOREVER} for none; at least 1 ms when waiting
+     * @param startNanos when the caller started
      * @throws IllegalStateException if the Locker is or gets closed
      */
-    Outcome acquire(LockState lock, boolean blocking, Duration timeout, long startNanos) {
+    public Outcome acquire(LockInfo info, LockKey key, LockMode mode, boolean wait, long budgetNanos,
+            long startNanos, GrantOwner owner) {
         checkOpen();
-        if (listening) {
-            listener.acquireStarted(lock);
-        }
-        Outcome outcome = takeLock(lock, blocking, timeout, startNanos);
-        if (outcome.session != null) {
-            locksHeld.incrementAndGet();
-        }
-        if (listening) {
-            if (outcome.session != null) {
-                listener.acquired(lock, Duration.ofNanos(outcome.waitedNanos));
-            } else {
-                listener.acquireFailed(lock, outcome.reason, Duration.ofNanos(outcome.waitedNanos));
+        events.acquireStarted(info);
+        Outcome outcome = take(info, key, mode, wait, budgetNanos, startNanos, owner);
+        if (outcome.grant != null) {
+            try {
+                events.acquired(info, outcome.waitedNanos);
+            } catch (VirtualMachineError fatal) {
+                release(outcome.grant);
+                throw fatal;
             }
+        } else {
+            events.acquireFailed(info, outcome.reason, outcome.waitedNanos, outcome.cause);
         }
         return outcome;
     }
 
-    private Outcome takeLock(LockState lock, boolean blocking, Duration timeout, long startNanos) {
-        boolean forever = timeout.equals(Lock.WAIT_FOREVER);
-        long budget = forever ? SessionSource.FOREVER : timeout.toNanos();
+    private Outcome take(LockInfo info, LockKey key, LockMode mode, boolean wait, long budgetNanos, long start,
+            GrantOwner owner) {
+        long deadline = budgetNanos == FOREVER ? FOREVER : start + budgetNanos;
+        KeyQueue queue = null;
+        Slot slot = null;
+        mutex.lock();
+        try {
+            checkOpen();
+            if (multiplexing) {
+                queue = keys.computeIfAbsent(key, k -> new KeyQueue());
+                if (!queue.admits(mode)) {
+                    if (!wait) {
+                        forgetIfIdle(key, queue);
+                        return Outcome.failed(Reason.NOT_AVAILABLE, null, null, start);
+                    }
+                    Outcome failure = awaitTurn(key, queue, mode, deadline, start);
+                    if (failure != null) {
+                        return failure;
+                    }
+                }
+                queue.inFlight = true;
+                slot = slotForTry(queue);
+                if (slot != null) {
+                    slot.inFlight++;
+                }
+            }
+        } finally {
+            mutex.unlock();
+        }
+        try {
+            if (slot != null) {
+                Outcome tried = tryOn(slot, info, key, mode, queue, owner, start);
+                if (tried == NOT_FREE && !wait) {
+                    return Outcome.failed(Reason.NOT_AVAILABLE, null, null, start);
+                }
+                if (tried != null && tried != NOT_FREE) {
+                    return tried;
+                }
+            }
+            return takeOnOwnSession(info, key, mode, wait, deadline, queue, owner, start);
+        } catch (NoSession none) {
+            return none.outcome;
+        } finally {
+            if (queue != null) {
+                mutex.lock();
+                try {
+                    queue.inFlight = false;
+                    wakeNext(queue);
+                    forgetIfIdle(key, queue);
+                } finally {
+                    mutex.unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits here until {@code mode} is the first request for the key and fits beside its holders.
+     *
+     * @return null when it may go on; a failure otherwise
+     */
+    private Outcome awaitTurn(LockKey key, KeyQueue queue, LockMode mode, long deadline, long start) {
+        Waiter waiter = new Waiter(mode, mutex.newCondition());
+        queue.waiters().add(waiter);
+        waitingHere++;
+        try {
+            while (!(queue.waiters.peekFirst() == waiter && queue.fits(mode))) {
+                if (closed) {
+                    throw closedException();
+                }
+                if (deadline == FOREVER) {
+                    waiter.turn.await();
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return Outcome.failed(Reason.TIMEOUT, null, null, start);
+                    }
+                    waiter.turn.awaitNanos(left);
+                }
+            }
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Outcome.failed(Reason.INTERRUPTED, null, e, start);
+        } finally {
+            boolean first = queue.waiters.peekFirst() == waiter;
+            queue.waiters.remove(waiter);
+            waitingHere--;
+            if (!(first && queue.fits(mode)) || closed) {
+                // Not going on: whoever is first now may fit (a timed-out first waiter makes way).
+                wakeNext(queue);
+                forgetIfIdle(key, queue);
+            }
+        }
+    }
+
+    /**
+     * A session in use for an immediate try: one that does not hold the key, is not reserved for a
+     * wait, and is free now, holding the most locks (packing leaves sessions for waits); else, if the
+     * pool has no room now, the least busy of them; null to take a session of its own.
+     */
+    private Slot slotForTry(KeyQueue queue) {
+        Slot free = null;
+        Slot busy = null;
+        for (Slot candidate : slots) {
+            if (candidate.reserved || candidate.gone || candidate.grants == 0 || queue.heldOn(candidate)
+                    || candidate.session.isLost()) {
+                continue;
+            }
+            if (candidate.inFlight == 0 && !candidate.session.isBusy()) {
+                if (free == null || candidate.grants > free.grants) {
+                    free = candidate;
+                }
+            } else if (busy == null || candidate.inFlight < busy.inFlight) {
+                busy = candidate;
+            }
+        }
+        if (free != null) {
+            return free;
+        }
+        int max = source.maxSessions();
+        return busy != null && max > 0 && slots.size() >= max ? busy : null;
+    }
+
+    /** {@link #tryOn}: the lock was not free. */
+    private static final Outcome NOT_FREE = new Outcome(null, Reason.NOT_AVAILABLE, null, null, 0);
+
+    /**
+     * One try on a session in use.
+     *
+     * @return the outcome; {@link #NOT_FREE} if the lock was not free (the caller may wait for it on a
+     *     session of its own); null if the session turned out lost (its locks are reported; the caller
+     *     goes on with a session of its own)
+     */
+    private Outcome tryOn(Slot slot, LockInfo info, LockKey key, LockMode mode, KeyQueue queue, GrantOwner owner,
+            long start) {
+        boolean locked = false;
+        SQLException failure = null;
+        try {
+            locked = slot.session.tryLock(key, mode);
+        } catch (SQLException e) {
+            failure = e;
+        }
+        if (locked) {
+            return granted(slot, info, key, mode, queue, owner, start);
+        }
+        finished(slot);
+        return failure != null ? failedOnShared(slot, key, mode, failure, start) : NOT_FREE;
+    }
+
+    /** A statement routed to {@code slot} is done without a grant: the slot goes back if that left it idle. */
+    private void finished(Slot slot) {
+        Slot idle;
+        mutex.lock();
+        try {
+            slot.inFlight--;
+            slot.reserved = false;
+            idle = detachIfIdle(slot);
+        } finally {
+            mutex.unlock();
+        }
+        if (idle != null) {
+            giveBack(idle);
+        }
+    }
+
+    /**
+     * A try on a shared session failed. If the session is gone, its locks are reported lost and the
+     * acquire goes on as if it had found no session (null); otherwise the failure is the answer, after
+     * making sure the failed statement left nothing held there.
+     */
+    private Outcome failedOnShared(Slot slot, LockKey key, LockMode mode, SQLException e, long start) {
+        if (slot.session.isLost()) {
+            sessionLost(slot, e);
+            return null;
+        }
+        if (!SqlStates.tookNothing(e)) {
+            settle(slot, key, mode);
+        }
+        return failure(e, start);
+    }
+
+    /**
+     * A statement about {@code key} failed on a session that holds other locks, so it may or may not
+     * have taken the key: drop it if it did. If even that fails, end the session (its other locks are
+     * reported lost) rather than leave a lock behind that nobody knows of.
+     */
+    private void settle(Slot slot, LockKey key, LockMode mode) {
+        try {
+            slot.session.dropIfHeld(key, mode, false);
+        } catch (SQLException again) {
+            LOG.log(Level.WARNING, "a lock session is in doubt about a lock and cannot tell; ending it", again);
+            slot.session.abort();
+            sessionLost(slot, again);
+        }
+    }
+
+    /** Takes the lock on a session of its own: an empty one in use, or a new one from the source. */
+    private Outcome takeOnOwnSession(LockInfo info, LockKey key, LockMode mode, boolean wait, long deadline,
+            KeyQueue queue, GrantOwner owner, long start) throws NoSession {
+        Slot slot = borrowSlot(wait, deadline, start);
+        boolean locked = false;
+        SQLException failure = null;
+        long left = deadline == FOREVER ? FOREVER : deadline - System.nanoTime();
+        try {
+            if (wait && left > 0) {
+                if (Thread.currentThread().isInterrupted()) {
+                    finished(slot);
+                    return Outcome.failed(Reason.INTERRUPTED, null, null, start);
+                }
+                waitingAtServer.incrementAndGet();
+                try {
+                    slot.session.lock(key, mode, left == FOREVER ? 0 : Timeouts.lockTimeoutMillis(left));
+                } finally {
+                    waitingAtServer.decrementAndGet();
+                }
+                locked = true;
+            } else {
+                // A try; for a wait whose budget is spent, its one try.
+                locked = slot.session.tryLock(key, mode);
+            }
+        } catch (SQLException e) {
+            failure = e;
+        }
+        if (locked) {
+            return granted(slot, info, key, mode, queue, owner, start);
+        }
+        if (failure != null && slot.session.isLost()) {
+            sessionLost(slot, failure);
+        }
+        finished(slot);
+        if (closed) {
+            throw closedException();
+        }
+        if (failure != null) {
+            return failure(failure, start);
+        }
+        return Outcome.failed(wait ? Reason.TIMEOUT : Reason.NOT_AVAILABLE, null, null, start);
+    }
+
+    /**
+     * A new session of its own for a lock, waiting for a place up to the deadline; its statement is
+     * counted in flight, and it is reserved if it will wait.
+     *
+     * @throws NoSession with the failure if none came
+     */
+    private Slot borrowSlot(boolean wait, long deadline, long start) throws NoSession {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new NoSession(Outcome.failed(Reason.INTERRUPTED, null, null, start));
+        }
+        long timeout = deadline == FOREVER ? SessionSource.FOREVER : Math.max(0, deadline - System.nanoTime());
         LockSession session;
         try {
-            session = source.borrow(forever ? budget : Math.max(0, budget - (System.nanoTime() - startNanos)));
+            session = source.borrow(timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             checkOpen();
-            return Outcome.failed(Reason.INTERRUPTED, null, e, startNanos);
+            throw new NoSession(Outcome.failed(Reason.INTERRUPTED, null, e, start));
+        } catch (UnsuitableConnectionException e) {
+            checkOpen();
+            throw new NoSession(Outcome.failed(Reason.UNSUITABLE_CONNECTION, "(" + e.getMessage() + ")", e, start));
         } catch (SQLException e) {
             checkOpen();
             if (Thread.currentThread().isInterrupted()) {
-                return Outcome.failed(Reason.INTERRUPTED, null, e, startNanos);
+                throw new NoSession(Outcome.failed(Reason.INTERRUPTED, null, e, start));
             }
             if (!SqlStates.fromServerOrDriver(e)) {
                 // A pool's own refusal, such as its acquisition timeout: no connection in time.
-                return Outcome.failed(Reason.NO_CONNECTION, "from " + source.target() + " (" + summary(e) + ")", e,
-                        startNanos);
+                throw new NoSession(Outcome.failed(Reason.NO_CONNECTION,
+                        "from " + source.target() + " (" + summary(e) + ")", e, start));
             }
-            return Outcome.failed(Reason.CONNECT_FAILED, "to " + source.target() + " (" + summary(e) + ")", e,
-                    startNanos);
+            throw new NoSession(Outcome.failed(Reason.CONNECT_FAILED, "to " + source.target() + " (" + summary(e) + ")",
+                    e, start));
         }
         if (session == null) {
             checkOpen();
-            return Outcome.failed(Reason.NO_CONNECTION, "within " + Timeouts.describe(timeout), null, startNanos);
+            throw new NoSession(Outcome.failed(Reason.NO_CONNECTION, "within " + describeBudget(deadline, start), null,
+                    start));
         }
-        sessions.add(session);
-        if (closed) {
-            giveBack(session);
-            checkOpen();
-        }
-        boolean locked;
+        Slot slot = new Slot(session);
+        mutex.lock();
         try {
-            if (!blocking || timeout.isZero()) {
-                locked = session.tryLock(lock.key, lock.mode);
-            } else {
-                long remaining = forever ? 0 : budget - (System.nanoTime() - startNanos);
-                if (!forever && remaining <= 0) {
-                    giveBack(session);
-                    return Outcome.failed(Reason.NO_CONNECTION, "within " + Timeouts.describe(timeout), null,
-                            startNanos);
-                }
-                if (Thread.currentThread().isInterrupted()) {
-                    giveBack(session);
-                    return Outcome.failed(Reason.INTERRUPTED, null, null, startNanos);
-                }
-                waitingForLock.incrementAndGet();
-                try {
-                    session.lock(lock.key, lock.mode,
-                            forever ? 0 : Timeouts.lockTimeoutMillis(remaining));
-                } finally {
-                    waitingForLock.decrementAndGet();
-                }
-                locked = true;
+            if (!closed) {
+                slot.inFlight = 1;
+                slot.reserved = wait;
+                slots.add(slot);
+                return slot;
             }
-        } catch (SQLException e) {
-            giveBack(session);
-            checkOpen();
-            Reason reason = SqlStates.reasonOf(e);
-            String detail = reason == Reason.CONNECTION_LOST ? "to " + source.target()
-                    : reason == Reason.SERVER_ERROR ? "(SQLSTATE " + e.getSQLState() + ": " + summary(e) + ")"
-                    : null;
-            return Outcome.failed(reason, detail, e, startNanos);
+        } finally {
+            mutex.unlock();
         }
-        if (!locked) {
-            giveBack(session);
-            return Outcome.failed(Reason.NOT_AVAILABLE, null, null, startNanos);
-        }
-        if (closed) {
-            // close() ended this session (and the lock with it) while the lock was being taken.
-            giveBack(session);
-            checkOpen();
-        }
-        return Outcome.acquired(session, startNanos);
+        // Closed while borrowing: close() never saw this session.
+        session.abort();
+        events.connectionReset(source.giveBack(session));
+        throw closedException();
     }
 
+    /** No session came for a lock: the outcome says why. Carries no stack trace (an ordinary "no"). */
+    private static final class NoSession extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Outcome outcome;
+
+        NoSession(Outcome outcome) {
+            super(null, null, false, false);
+            this.outcome = outcome;
+        }
+    }
+
+    private static String describeBudget(long deadline, long start) {
+        return deadline == FOREVER ? "forever" : TimeUnit.NANOSECONDS.toMillis(deadline - start) + " ms";
+    }
+
+    /** The lock is held on {@code slot}, where a statement was in flight: records the grant. */
+    private Outcome granted(Slot slot, LockInfo info, LockKey key, LockMode mode, KeyQueue queue, GrantOwner owner,
+            long start) {
+        long now = System.nanoTime();
+        Grant grant = new Grant(key, mode, info, owner, slot, now);
+        mutex.lock();
+        try {
+            slot.inFlight--;
+            slot.reserved = false;
+            if (!slot.gone && !closed) {
+                slot.add(grant);
+                if (queue != null) {
+                    queue.add(grant);
+                }
+                grants++;
+                return Outcome.acquired(grant, start, now);
+            }
+        } finally {
+            mutex.unlock();
+        }
+        // The session was found dead, or the Locker closed, as the lock was granted: it ended with them.
+        checkOpen();
+        return Outcome.failed(Reason.CONNECTION_LOST, "to " + source.target(), slot.session.lostCause(), start);
+    }
+
+    private Outcome failure(SQLException e, long start) {
+        Reason reason = SqlStates.reasonOf(e);
+        String detail;
+        switch (reason) {
+            case CONNECTION_LOST:
+                detail = "to " + source.target();
+                break;
+            case CANCELED:
+                detail = "(SQLSTATE 57014: a statement_timeout or an administrator's pg_cancel_backend ended the wait)";
+                break;
+            case LOCK_TABLE_FULL:
+                detail = "(SQLSTATE 53200: the server's lock table, about max_locks_per_transaction × max_connections "
+                        + "entries for all sessions, is full; raise max_locks_per_transaction)";
+                break;
+            case SERVER_ERROR:
+                detail = "(SQLSTATE " + e.getSQLState() + ": " + summary(e) + ")";
+                break;
+            default:
+                detail = null;
+        }
+        return Outcome.failed(reason, detail, e, start);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Release, confirm, loss
+
     /**
-     * Unlocks {@code lock} on {@code session} and gives the session back.
+     * Unlocks a grant on its session; the session goes back if it now holds nothing.
      *
-     * @param acquiredAt {@link System#nanoTime()} when the lock was acquired
-     * @return whether the lock was held until now: false if the Locker was closed (which released
-     *     it) or the session was lost
+     * @return whether the lock was held until now: false if the Locker was closed (which released it)
+     *     or the session was lost
      */
-    boolean release(LockState lock, LockSession session, long acquiredAt) {
-        if (closed) {
-            return false;
+    public boolean release(Grant grant) {
+        Slot slot = grant.slot;
+        mutex.lock();
+        try {
+            if (closed || grant.dropped) {
+                return false;
+            }
+            slot.inFlight++;
+        } finally {
+            mutex.unlock();
         }
-        boolean released = false;
-        if (!session.isLost()) {
+        boolean released;
+        SQLException failure = null;
+        try {
+            released = slot.session.unlock(grant.key, grant.mode);
+        } catch (SQLException e) {
+            released = false;
+            failure = e;
+        }
+        if (failure != null && !slot.session.isLost()) {
+            // In doubt whether the unlock took: try once more, else end the session (which releases it).
+            LOG.log(Level.WARNING, "releasing a lock failed; trying once more", failure);
             try {
-                released = session.unlock(lock.key, lock.mode);
-            } catch (SQLException e) {
-                if (!session.isLost()) {
-                    LOG.log(Level.WARNING, "releasing a lock failed; its session is reset or discarded, which releases it", e);
-                    released = true;
-                }
+                slot.session.dropIfHeld(grant.key, grant.mode, true);
+                released = true;
+                failure = null;
+            } catch (SQLException again) {
+                failure = again;
+                slot.session.abort();
             }
         }
-        if (session.isLost()) {
-            lockLost(lock, session, acquiredAt);
+        boolean ours;
+        Slot idle = null;
+        mutex.lock();
+        try {
+            slot.inFlight--;
+            ours = failure == null && !grant.dropped && !closed;
+            if (ours) {
+                drop(grant);
+                idle = detachIfIdle(slot);
+            }
+        } finally {
+            mutex.unlock();
+        }
+        if (!ours) {
+            if (failure != null) {
+                // The session is gone (or was ended): every lock on it, this one included, is lost.
+                sessionLost(slot, failure);
+            }
             return false;
         }
-        giveBack(session);
-        locksHeld.decrementAndGet();
-        if (listening) {
-            listener.released(lock, Duration.ofNanos(System.nanoTime() - acquiredAt));
+        if (idle != null) {
+            giveBack(idle);
         }
-        return released;
+        if (!released) {
+            LOG.log(Level.WARNING, "Lock \"" + Text.shorten(grant.info.name()) + "\": the server said its session did "
+                    + "not hold it at release");
+            return false;
+        }
+        events.released(grant.info, System.nanoTime() - grant.acquiredAtNanos);
+        return true;
     }
 
-    /**
-     * A lock's session is gone: gives the session back (to be destroyed) and tells everyone who asked,
-     * once per lock (the caller guarantees that).
-     */
-    void lockLost(LockState lock, LockSession session, long acquiredAt) {
-        giveBack(session);
-        if (closed) {
-            return;
+    /** Whether the server says the grant's session holds it right now; false if it cannot say. */
+    public boolean confirm(Grant grant) {
+        if (closed || grant.dropped) {
+            return false;
         }
-        locksHeld.decrementAndGet();
-        locksLost.incrementAndGet();
-        Duration held = Duration.ofNanos(System.nanoTime() - acquiredAt);
-        LOG.log(Level.WARNING, "Lock \"" + Text.shorten(lock.name) + "\" (" + lock.mode.label()
-                + ") was lost after " + held.toMillis() + " ms: its database session ended");
-        if (listening) {
-            listener.lockLost(lock, held);
-        }
-        for (Consumer<? super LockInfo> callback : lock.lostCallbacks()) {
-            runCallback(callback, lock);
-        }
-        if (onLockLost != null) {
-            runCallback(onLockLost, lock);
-        }
-    }
-
-    private static void runCallback(Consumer<? super LockInfo> callback, LockInfo lock) {
+        Slot slot = grant.slot;
         try {
-            callback.accept(lock);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "a lost-lock callback failed; ignored", e);
-        }
-    }
-
-    /** The watchdog found {@code session} dead. */
-    void sessionLost(LockSession session) {
-        LockState owner = session.owner();
-        if (owner != null) {
-            owner.lost(session);
-        }
-    }
-
-    /** Whether the server says {@code session} holds {@code lock} right now; false if it cannot say. */
-    boolean confirm(LockState lock, LockSession session) {
-        try {
-            return session.confirm(lock.key, lock.mode);
+            return slot.session.holds(grant.key, grant.mode);
         } catch (SQLException e) {
-            if (!session.isLost()) {
+            if (slot.session.isLost()) {
+                sessionLost(slot, e);
+            } else {
                 LOG.log(Level.WARNING, "confirming a lock with the server failed", e);
             }
             return false;
         }
     }
 
-    /** The sessions lent out right now (the watchdog pings those that hold locks). */
-    Iterable<LockSession> sessions() {
-        return sessions;
+    /** The watchdog found {@code session} dead. */
+    private void sessionDied(LockSession session) {
+        Slot dead = null;
+        mutex.lock();
+        try {
+            for (Slot slot : slots) {
+                if (slot.session == session) {
+                    dead = slot;
+                }
+            }
+        } finally {
+            mutex.unlock();
+        }
+        if (dead != null) {
+            sessionLost(dead, session.lostCause());
+        }
     }
 
-    private void giveBack(LockSession session) {
-        sessions.remove(session);
-        session.giveBack();
+    /**
+     * A session is gone: every lock it held is lost. Drops them all, gives the session back to be
+     * destroyed, and reports each lock once. Whoever notices first reports; later calls do nothing.
+     */
+    private void sessionLost(Slot slot, Throwable cause) {
+        List<Grant> lost = new ArrayList<>();
+        mutex.lock();
+        try {
+            if (slot.gone || closed) {
+                return;
+            }
+            slot.gone = true;
+            slots.remove(slot);
+            for (Grant grant = slot.first; grant != null; grant = grant.nextOnSlot) {
+                lost.add(grant);
+            }
+            for (Grant grant : lost) {
+                drop(grant);
+            }
+        } finally {
+            mutex.unlock();
+        }
+        locksLost.addAndGet(lost.size());
+        // Abort first: a statement of another thread on it ends at once instead of holding the reset up.
+        slot.session.abort();
+        events.connectionReset(source.giveBack(slot.session));
+        VirtualMachineError fatal = null;
+        long now = System.nanoTime();
+        for (Grant grant : lost) {
+            long heldNanos = now - grant.acquiredAtNanos;
+            LOG.log(Level.WARNING, "Lock \"" + Text.shorten(grant.info.name()) + "\" (" + grant.mode.label()
+                    + ") was lost after " + TimeUnit.NANOSECONDS.toMillis(heldNanos) + " ms: its database session ended");
+            try {
+                grant.owner.lost(grant);
+                events.lockLost(grant.info, heldNanos, cause, grant.owner.lostCallbacks());
+            } catch (VirtualMachineError e) {
+                fatal = fatal != null ? fatal : e;
+            }
+        }
+        if (fatal != null) {
+            throw fatal;
+        }
     }
+
+    /** Removes a grant from its session and its key; wakes the next request for the key. Under mutex. */
+    private void drop(Grant grant) {
+        grant.dropped = true;
+        grant.slot.remove(grant);
+        grants--;
+        KeyQueue queue = multiplexing ? keys.get(grant.key) : null;
+        if (queue != null) {
+            queue.remove(grant);
+            wakeNext(queue);
+            forgetIfIdle(grant.key, queue);
+        }
+    }
+
+    private void wakeNext(KeyQueue queue) {
+        Waiter first = queue.waiters == null ? null : queue.waiters.peekFirst();
+        if (first != null && queue.fits(first.mode)) {
+            first.turn.signal();
+        }
+    }
+
+    private void forgetIfIdle(LockKey key, KeyQueue queue) {
+        if (queue.isIdle()) {
+            keys.remove(key, queue);
+        }
+    }
+
+    /** {@code slot} if it now holds nothing and nobody uses it: removed, for the caller to give back. Under mutex. */
+    private Slot detachIfIdle(Slot slot) {
+        if (slot.grants == 0 && slot.inFlight == 0 && !slot.reserved && !slot.gone) {
+            slot.gone = true;
+            slots.remove(slot);
+            return slot;
+        }
+        return null;
+    }
+
+    private void dropSlotIfIdle(Slot slot) {
+        Slot idle;
+        mutex.lock();
+        try {
+            idle = detachIfIdle(slot);
+        } finally {
+            mutex.unlock();
+        }
+        if (idle != null) {
+            giveBack(idle);
+        }
+    }
+
+    private void giveBack(Slot slot) {
+        events.connectionReset(source.giveBack(slot.session));
+    }
+
+    /** The sessions that hold locks right now, for the watchdog. */
+    private List<LockSession> holdingSessions() {
+        List<LockSession> holding = new ArrayList<>();
+        mutex.lock();
+        try {
+            for (Slot slot : slots) {
+                if (slot.grants > 0 && !slot.gone) {
+                    holding.add(slot.session);
+                }
+            }
+        } finally {
+            mutex.unlock();
+        }
+        return holding;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Views
 
     /** The Locker's state right now. */
     public LockerStats stats() {
-        int held = closed ? 0 : locksHeld.get();
-        return new LockerStats(held, sessions.size(), source.maxSessions(), source.waitingForSession(),
-                waitingForLock.get(), held > 0 ? 1 : 0, locksLost.get());
+        mutex.lock();
+        try {
+            int most = 0;
+            for (Slot slot : slots) {
+                most = Math.max(most, slot.grants);
+            }
+            return new LockerStats(closed ? 0 : grants, slots.size(), source.maxSessions(), source.waitingForSession(),
+                    waitingHere + waitingAtServer.get(), most, locksLost.get());
+        } finally {
+            mutex.unlock();
+        }
     }
 
-    /** The locks held right now, from the sessions lent out. */
-    public java.util.List<dev.pals.HeldLockInfo> heldLocks() {
-        java.util.List<dev.pals.HeldLockInfo> held = new java.util.ArrayList<>();
-        if (closed) {
-            return held;
-        }
+    /** The locks held right now. */
+    public List<HeldLockInfo> heldLocks() {
+        List<HeldLockInfo> held = new ArrayList<>();
         long nowNanos = System.nanoTime();
-        java.time.Instant now = java.time.Instant.now();
-        for (LockSession session : sessions) {
-            LockState owner = session.owner();
-            if (owner != null) {
-                dev.pals.HeldLockInfo info = owner.snapshot(session, nowNanos, now);
-                if (info != null) {
-                    held.add(info);
+        Instant now = Instant.now();
+        mutex.lock();
+        try {
+            for (Slot slot : slots) {
+                for (Grant grant = slot.first; grant != null; grant = grant.nextOnSlot) {
+                    held.add(new HeldLockInfo(grant.info.name(), grant.key, grant.mode,
+                            now.minusNanos(nowNanos - grant.acquiredAtNanos), slot.session.backendPid()));
                 }
             }
+        } finally {
+            mutex.unlock();
         }
         return held;
     }
 
-    /** One round trip on a session lent out that is not busy, else on a borrowed one. */
+    /** One round trip on a session lent out that is free now, else on a borrowed one. */
     public Duration ping() {
         checkOpen();
         long start = System.nanoTime();
-        for (LockSession session : sessions) {
-            if (session.owner() != null && session.pingIfFree((int) Math.max(1, networkTimeoutNanos / 1_000_000L))) {
-                return Duration.ofNanos(System.nanoTime() - start);
+        List<LockSession> holding = holdingSessions();
+        for (LockSession session : holding) {
+            try {
+                if (session.check(1, networkTimeoutMillis)) {
+                    return Duration.ofNanos(System.nanoTime() - start);
+                }
+            } catch (SQLException e) {
+                // Busy or dead: a borrowed session answers instead (a dead one is reported by its next use).
             }
         }
         LockSession session;
         try {
-            session = source.borrow(networkTimeoutNanos);
+            session = source.borrow(TimeUnit.MILLISECONDS.toNanos(networkTimeoutMillis));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new dev.pals.PalsException("interrupted while waiting for a connection to " + source.target(), e);
+            throw new PalsException("interrupted while waiting for a connection to " + source.target(), e);
         } catch (SQLException e) {
-            throw new dev.pals.PalsException("cannot reach " + source.target() + " (" + summary(e) + ")", e);
+            checkOpen();
+            throw new PalsException("cannot reach " + source.target() + " (" + summary(e) + ")", e);
         }
         if (session == null) {
-            throw new dev.pals.PalsException("no free connection to " + source.target() + " within "
-                    + Duration.ofNanos(networkTimeoutNanos).toMillis() + " ms");
+            throw new PalsException("no free connection to " + source.target() + " within " + networkTimeoutMillis + " ms");
         }
         try {
-            session.checkAlive((int) Math.max(1, networkTimeoutNanos / 1_000_000L));
+            if (!session.check(networkTimeoutMillis, networkTimeoutMillis)) {
+                throw new PalsException("no answer from " + source.target() + " within " + networkTimeoutMillis + " ms");
+            }
             return Duration.ofNanos(System.nanoTime() - start);
         } catch (SQLException e) {
-            throw new dev.pals.PalsException("cannot reach " + source.target() + " (" + summary(e) + ")", e);
+            throw new PalsException("cannot reach " + source.target() + " (" + summary(e) + ")", e);
         } finally {
-            session.giveBack();
+            events.connectionReset(source.giveBack(session));
         }
     }
 
-    /** Ends every session: waits in flight are cancelled, held locks released, the pool closed. */
+    // ---------------------------------------------------------------------------------------------
+    // Close
+
+    /**
+     * Ends every session within the network timeout, whatever other threads and the network do: waits
+     * here and at the server are cut short (they end with {@link IllegalStateException}), held locks end
+     * with their sessions. A second caller waits for the first to finish.
+     */
     public void close() {
-        if (closed) {
+        if (!closing.compareAndSet(false, true)) {
+            try {
+                closeDone.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
-        closed = true;
-        if (watchdog != null) {
-            watchdog.stop();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(networkTimeoutMillis);
+            List<LockSession> lent = new ArrayList<>();
+            mutex.lock();
+            try {
+                closed = true;
+                for (KeyQueue queue : keys.values()) {
+                    if (queue.waiters != null) {
+                        for (Waiter waiter : queue.waiters) {
+                            waiter.turn.signal();
+                        }
+                    }
+                }
+                keys.clear();
+                for (Slot slot : slots) {
+                    slot.gone = true;
+                    for (Grant grant = slot.first; grant != null; grant = grant.nextOnSlot) {
+                        grant.dropped = true;
+                    }
+                    lent.add(slot.session);
+                }
+                slots.clear();
+                grants = 0;
+            } finally {
+                mutex.unlock();
+            }
+            if (watchdog != null) {
+                watchdog.stop();
+            }
+            cancelWhileBusy(lent, deadline);
+            source.close(lent, deadline);
+        } finally {
+            closeDone.countDown();
         }
-        for (LockSession session : sessions) {
-            session.cancel();
+        events.lockerClosed();
+    }
+
+    /**
+     * Cuts short what runs on the sessions: asks the server to cancel each statement in progress, again
+     * and again until it ends (a cancel that arrives before its statement runs is dropped), each session
+     * on a daemon thread of its own (a cancel request opens a connection, and a path may be frozen), and
+     * waits until they all ended or the deadline passed. Then nothing waits at the server on their behalf.
+     */
+    private static void cancelWhileBusy(List<LockSession> lent, long deadline) {
+        List<LockSession> busy = new ArrayList<>();
+        for (LockSession session : lent) {
+            if (session.isBusy()) {
+                busy.add(session);
+                Thread canceller = new Thread(() -> {
+                    do {
+                        session.cancel();
+                        try {
+                            Thread.sleep(CANCEL_REPEAT_MILLIS);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    } while (session.isBusy() && System.nanoTime() < deadline);
+                }, "pals-close-cancel-" + session.backendPid());
+                canceller.setDaemon(true);
+                canceller.start();
+            }
         }
-        for (LockSession session : sessions) {
-            giveBack(session);
-        }
-        source.close();
-        if (listening) {
-            listener.lockerClosed();
+        for (LockSession session : busy) {
+            while (session.isBusy() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
@@ -361,30 +917,205 @@ public final class LockerCore {
         return message.length() > 160 ? message.substring(0, 160) + "…" : message;
     }
 
-    /** The result of an acquire: a session that now holds the lock, or why not; and how long it took. */
-    static final class Outcome {
+    // ---------------------------------------------------------------------------------------------
+    // Bookkeeping
+
+    /** One lock held on the server: its key and mode, the session it lives on, and who holds it. */
+    public static final class Grant {
+        final LockKey key;
+        final LockMode mode;
+        final LockInfo info;
+        final GrantOwner owner;
+        final Slot slot;
+        final long acquiredAtNanos;
+        /** No longer held (released, lost, or the Locker closed). Written under the core's mutex. */
+        volatile boolean dropped;
+        // The grants of one session, and of one key: guarded by the core's mutex.
+        Grant prevOnSlot;
+        Grant nextOnSlot;
+        Grant nextOnKey;
+
+        Grant(LockKey key, LockMode mode, LockInfo info, GrantOwner owner, Slot slot, long acquiredAtNanos) {
+            this.key = key;
+            this.mode = mode;
+            this.info = info;
+            this.owner = owner;
+            this.slot = slot;
+            this.acquiredAtNanos = acquiredAtNanos;
+        }
+
+        /** When the lock was granted, by {@link System#nanoTime()}. */
+        public long acquiredAtNanos() {
+            return acquiredAtNanos;
+        }
+
+        /** Whether the lock is no longer held: released, lost, or its Locker closed. */
+        public boolean isDropped() {
+            return dropped;
+        }
+    }
+
+    /** A session lent to this Locker, and what the core knows about its use. Guarded by the core's mutex. */
+    static final class Slot {
         final LockSession session;
+        Grant first;
+        int grants;
+        /** Statements routed to it that have not finished: it must not go back meanwhile. */
+        int inFlight;
+        /** Borrowed for a wait at the server: no tries on it until it holds its lock. */
+        boolean reserved;
+        /** No longer lent to the core (given back, lost, or closed). */
+        boolean gone;
+
+        Slot(LockSession session) {
+            this.session = session;
+        }
+
+        void add(Grant grant) {
+            grant.nextOnSlot = first;
+            if (first != null) {
+                first.prevOnSlot = grant;
+            }
+            first = grant;
+            grants++;
+        }
+
+        void remove(Grant grant) {
+            if (grant.prevOnSlot != null) {
+                grant.prevOnSlot.nextOnSlot = grant.nextOnSlot;
+            } else if (first == grant) {
+                first = grant.nextOnSlot;
+            } else {
+                return;
+            }
+            if (grant.nextOnSlot != null) {
+                grant.nextOnSlot.prevOnSlot = grant.prevOnSlot;
+            }
+            grant.prevOnSlot = null;
+            grant.nextOnSlot = null;
+            grants--;
+        }
+    }
+
+    /**
+     * The requests for one key in this Locker: its holders (one exclusive, or shared ones on distinct
+     * sessions), whether one request is at the server now, and who waits here, in order.
+     */
+    private static final class KeyQueue {
+        private Grant holders;
+        boolean inFlight;
+        private ArrayDeque<Waiter> waiters;
+
+        ArrayDeque<Waiter> waiters() {
+            if (waiters == null) {
+                waiters = new ArrayDeque<>(2);
+            }
+            return waiters;
+        }
+
+        /** Whether a new request in {@code mode} may go to the server now: nothing before it, and it fits. */
+        boolean admits(LockMode mode) {
+            return (waiters == null || waiters.isEmpty()) && fits(mode);
+        }
+
+        /** Whether a request in {@code mode}, first in line, may go: none at the server, and it fits the holders. */
+        boolean fits(LockMode mode) {
+            if (inFlight) {
+                return false;
+            }
+            if (holders == null) {
+                return true;
+            }
+            return mode == LockMode.SHARED && holders.mode == LockMode.SHARED;
+        }
+
+        boolean heldOn(Slot slot) {
+            for (Grant grant = holders; grant != null; grant = grant.nextOnKey) {
+                if (grant.slot == slot) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void add(Grant grant) {
+            grant.nextOnKey = holders;
+            holders = grant;
+        }
+
+        void remove(Grant grant) {
+            Grant previous = null;
+            for (Grant current = holders; current != null; previous = current, current = current.nextOnKey) {
+                if (current == grant) {
+                    if (previous == null) {
+                        holders = current.nextOnKey;
+                    } else {
+                        previous.nextOnKey = current.nextOnKey;
+                    }
+                    current.nextOnKey = null;
+                    return;
+                }
+            }
+        }
+
+        boolean isIdle() {
+            return holders == null && !inFlight && (waiters == null || waiters.isEmpty());
+        }
+    }
+
+    /** A request waiting here for its turn. */
+    private static final class Waiter {
+        final LockMode mode;
+        final Condition turn;
+
+        Waiter(LockMode mode, Condition turn) {
+            this.mode = mode;
+            this.turn = turn;
+        }
+    }
+
+    /** The result of an acquire: a grant, or why not; and how long it took. */
+    public static final class Outcome {
+        final Grant grant;
         final Reason reason;
         final String detail;
         final Throwable cause;
-        final long endNanos;
         final long waitedNanos;
 
-        private Outcome(LockSession session, Reason reason, String detail, Throwable cause, long startNanos) {
-            this.session = session;
+        private Outcome(Grant grant, Reason reason, String detail, Throwable cause, long waitedNanos) {
+            this.grant = grant;
             this.reason = reason;
             this.detail = detail;
             this.cause = cause;
-            this.endNanos = System.nanoTime();
-            this.waitedNanos = endNanos - startNanos;
+            this.waitedNanos = waitedNanos;
         }
 
-        static Outcome acquired(LockSession session, long startNanos) {
-            return new Outcome(session, null, null, null, startNanos);
+        static Outcome acquired(Grant grant, long startNanos, long nowNanos) {
+            return new Outcome(grant, null, null, null, nowNanos - startNanos);
         }
 
         static Outcome failed(Reason reason, String detail, Throwable cause, long startNanos) {
-            return new Outcome(null, reason, detail, cause, startNanos);
+            return new Outcome(null, reason, detail, cause, System.nanoTime() - startNanos);
+        }
+
+        public Grant grant() {
+            return grant;
+        }
+
+        public Reason reason() {
+            return reason;
+        }
+
+        public String detail() {
+            return detail;
+        }
+
+        public Throwable cause() {
+            return cause;
+        }
+
+        public long waitedNanos() {
+            return waitedNanos;
         }
     }
 }

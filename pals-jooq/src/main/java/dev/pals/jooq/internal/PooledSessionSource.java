@@ -1,6 +1,5 @@
 package dev.pals.jooq.internal;
 
-import dev.pals.LockListener;
 import io.agroal.api.AgroalDataSource;
 import io.agroal.api.AgroalDataSourceListener;
 import io.agroal.api.AgroalPoolInterceptor;
@@ -13,6 +12,7 @@ import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,10 +23,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  * The Locker's own Agroal pool, in autocommit mode, behind a {@link ConnectionGate} of its size so
  * that waiting for a connection has a per-call timeout (Agroal's {@code getConnection()} has none).
  *
- * <p>Its return interceptor runs {@code pg_advisory_unlock_all()} on every connection coming back,
- * unless the session returning it is known to hold nothing; it never throws (Agroal would leak the
- * connection), and a connection whose reset fails is destroyed rather than pooled again. So no idle
- * pooled connection ever holds a lock.
+ * <p>A session coming back is {@linkplain LockSession#reset() reset} before its connection returns to
+ * Agroal, so no idle pooled connection ever holds a lock; one whose reset fails is destroyed rather
+ * than pooled again. Closing aborts the connections still lent: ending a session frees its locks, so
+ * there is nothing to reset one by one.
  *
  * <p>The advisory statements are prepared once per physical connection ({@link StatementCache}) and
  * run on it directly; Agroal does not track JDBC resources here either, so the statements the library
@@ -38,25 +38,19 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 public final class PooledSessionSource implements SessionSource {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
-    /** Server-side TCP keepalive settings for the pool's sessions ({@code tcp_keepalives_*}). */
-    public static final String SERVER_KEEPALIVE =
-            "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3";
+    /**
+     * Server settings of the pool's sessions, as startup options (they win over role and database
+     * settings): TCP keepalive, so that a vanished client's session, and its locks, end within about a
+     * minute instead of the OS default of two hours; and no {@code statement_timeout}, so that a role's
+     * setting cannot cut a lock wait short (lock waits are bounded by {@code lock_timeout}).
+     */
+    public static final String SESSION_OPTIONS =
+            "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3 -c statement_timeout=0";
     /** Connections idle longer than this are validated before they are lent out. */
     static final Duration IDLE_VALIDATION = Duration.ofSeconds(1);
     /** A connection whose session ended (class 08, or the server ending it: 57P01–57P03) is flushed. */
     private static final AgroalConnectionPoolConfiguration.ExceptionSorter SESSION_ENDED = SqlStates::isConnectionLost;
-    /**
-     * {@code [0]}: what the session going back on this thread is known to be, for the interceptor:
-     * {@link #CLEAN} (skip the reset), {@link #LOST} (its session is gone: destroy it), or null (reset
-     * it). The per-thread array stays (a JDK type, so it pins no class loader): setting and removing a
-     * value per return allocated a map entry each time.
-     */
-    private static final ThreadLocal<Object[]> RETURNING = ThreadLocal.withInitial(() -> new Object[1]);
-    private static final Object CLEAN = "clean";
-    private static final Object LOST = "lost";
-
     private final AgroalDataSource pool;
-    private final LockListener listener;
     private final ConnectionGate gate;
     private final int networkTimeoutMillis;
     private final String target;
@@ -68,9 +62,8 @@ public final class PooledSessionSource implements SessionSource {
      * @param networkTimeout the base network timeout of every call; also bounds connecting
      */
     public PooledSessionSource(String url, String user, String password, int maxSize, String applicationName,
-            String target, Duration networkTimeout, LockListener listener) {
+            String target, Duration networkTimeout) {
         this.target = target;
-        this.listener = listener;
         this.gate = new ConnectionGate(maxSize);
         this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
         Properties fromUrl = Driver.parseURL(url, new Properties());
@@ -93,7 +86,7 @@ public final class PooledSessionSource implements SessionSource {
                         .idleValidationTimeout(IDLE_VALIDATION)
                         .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator
                                 .defaultValidatorWithTimeout((int) connectTimeoutSeconds))
-                        .addInterceptor(new ResetInterceptor())
+                        .addInterceptor(new DropStatements())
                         .connectionFactoryConfiguration(factory -> {
                             // A DataSource rather than the Driver: Agroal's Driver mode sets
                             // DriverManager's JVM-wide login timeout.
@@ -109,9 +102,7 @@ public final class PooledSessionSource implements SessionSource {
                             unlessInUrl(fromUrl, factory, "connectTimeout", connectSeconds);
                             unlessInUrl(fromUrl, factory, "loginTimeout", connectSeconds);
                             unlessInUrl(fromUrl, factory, "tcpKeepAlive", "true");
-                            // Server-side TCP keepalive: a vanished client's session, and its locks, end
-                            // within about a minute instead of the OS default of two hours.
-                            unlessInUrl(fromUrl, factory, "options", SERVER_KEEPALIVE);
+                            unlessInUrl(fromUrl, factory, "options", SESSION_OPTIONS);
                             if (user != null) {
                                 factory.principal(new NamePrincipal(user));
                             }
@@ -149,7 +140,7 @@ public final class PooledSessionSource implements SessionSource {
                 cache = new StatementCache(physical);
                 statements.put(physical, cache);
             }
-            return new LockSession(connection, this, false, -1, networkTimeoutMillis, cache);
+            return new LockSession(connection, cache, networkTimeoutMillis, false, -1);
         } catch (SQLException | RuntimeException | Error e) {
             try {
                 connection.close();
@@ -163,17 +154,16 @@ public final class PooledSessionSource implements SessionSource {
     }
 
     @Override
-    public void giveBack(LockSession session) {
-        Object[] returning = RETURNING.get();
-        returning[0] = session.isLost() ? LOST : session.isClean() ? CLEAN : null;
+    public SessionReset giveBack(LockSession session) {
+        SessionReset reset = session.reset();
         try {
             session.connection().close();
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "returning a connection to the PALs pool failed", e);
         } finally {
-            returning[0] = null;
             gate.leave();
         }
+        return reset;
     }
 
     /** How many physical connections have prepared statements here (for tests). */
@@ -196,37 +186,21 @@ public final class PooledSessionSource implements SessionSource {
         return target;
     }
 
-    /** Closes the pool: every connection, and so every session and lock on it, ends. */
+    /**
+     * Aborts the sessions still lent (their statements fail at once; ending a session frees its locks),
+     * then closes the pool: every connection, and so every session and lock on it, ends.
+     */
     @Override
-    public void close() {
+    public void close(Collection<LockSession> lent, long deadlineNanos) {
+        for (LockSession session : lent) {
+            session.abort();
+        }
         pool.close();
         gate.openAll();
     }
 
-    /** Resets connections coming back to the pool; see the class comment. */
-    private final class ResetInterceptor implements AgroalPoolInterceptor {
-        @Override
-        public void onConnectionReturn(Connection connection) {
-            Object known = RETURNING.get()[0];
-            if (known == CLEAN) {
-                return;
-            }
-            if (known == LOST) {
-                Connections.destroy(connection);
-                listener.connectionReset(true);
-                return;
-            }
-            boolean destroyed = false;
-            try {
-                Connections.unlockAll(connection);
-            } catch (SQLException | RuntimeException e) {
-                LOG.log(Level.WARNING, "resetting a returned connection failed; destroying it", e);
-                Connections.destroy(connection);
-                destroyed = true;
-            }
-            listener.connectionReset(destroyed);
-        }
-
+    /** Forgets the prepared statements of a connection the pool destroys. */
+    private final class DropStatements implements AgroalPoolInterceptor {
         @Override
         public void onConnectionDestroy(Connection connection) {
             try {

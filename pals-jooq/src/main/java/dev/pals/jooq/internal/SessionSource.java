@@ -1,27 +1,36 @@
 package dev.pals.jooq.internal;
 
 import java.sql.SQLException;
+import java.util.Collection;
 
-/** Where lock sessions come from and go back to: the Locker's own pool, or a user's DataSource. */
+/**
+ * Where lock sessions come from and go back to: the Locker's own pool, or a user's DataSource. A
+ * source hands out sessions and takes them back after {@link LockSession#reset()}; it knows nothing of
+ * the locks on them.
+ */
 public interface SessionSource {
     /** {@link #borrow} waits without limit. */
     long FOREVER = Long.MAX_VALUE;
 
     /**
-     * A session on a connection in autocommit mode, waiting at most {@code timeoutNanos} for one
-     * ({@link #FOREVER} for no limit).
+     * A session on a connection in autocommit mode, waiting at most {@code timeoutNanos} for a free place
+     * ({@link #FOREVER} for no limit; 0 takes one only if it is free now). Making a new connection is
+     * not waiting for a free one: it is bounded by the network timeout instead.
      *
-     * @return the session, or null if none came in time
-     * @throws SQLException if no connection could be made
+     * @return the session, or null if no place came in time
+     * @throws SQLException if no connection could be made, or the one given is unsuitable
+     *     ({@link UnsuitableConnectionException})
      * @throws InterruptedException if interrupted while waiting
      */
     LockSession borrow(long timeoutNanos) throws SQLException, InterruptedException;
 
     /**
-     * Takes a session back: resets it unless it {@linkplain LockSession#isClean() is clean}, and
-     * destroys its connection if the reset fails. Called once per session; never throws.
+     * Takes a session back: {@linkplain LockSession#reset() resets} it and returns its connection.
+     * Called once per session; never throws.
+     *
+     * @return what the reset did
      */
-    void giveBack(LockSession session);
+    SessionReset giveBack(LockSession session);
 
     /** How many sessions it lends at most at once; 0 for no limit of its own. */
     int maxSessions();
@@ -32,6 +41,9 @@ public interface SessionSource {
     /** "host:port" (or a description of the DataSource) for messages. Never a password. */
     String target();
 
-    /** Ends every session this source gave out and closes what it owns. */
-    void close();
+    /**
+     * Ends everything: the sessions still lent ({@code lent}, whose locks must not survive) by
+     * {@code deadlineNanos} ({@link System#nanoTime()}), whatever runs on them, and what the source owns.
+     */
+    void close(Collection<LockSession> lent, long deadlineNanos);
 }

@@ -10,11 +10,16 @@ final class SqlStates {
     /** query_canceled: {@code statement_timeout}, or a cancel request. */
     static final String QUERY_CANCELED = "57014";
     static final String DEADLOCK_DETECTED = "40P01";
+    /** out_of_memory, class 53 (insufficient resources): the shared lock table is full. */
+    static final String OUT_OF_SHARED_MEMORY = "53200";
 
     private SqlStates() {
     }
 
-    /** Why an acquire statement failed. */
+    /**
+     * Why an acquire statement failed, when the library did not cancel it itself: a cancel is somebody
+     * else's ({@code statement_timeout}, {@code pg_cancel_backend}), not a timeout.
+     */
     static Reason reasonOf(SQLException e) {
         String state = e.getSQLState();
         if (state == null) {
@@ -22,10 +27,13 @@ final class SqlStates {
         }
         switch (state) {
             case LOCK_NOT_AVAILABLE:
-            case QUERY_CANCELED:
                 return Reason.TIMEOUT;
+            case QUERY_CANCELED:
+                return Reason.CANCELED;
             case DEADLOCK_DETECTED:
                 return Reason.DEADLOCK;
+            case OUT_OF_SHARED_MEMORY:
+                return Reason.LOCK_TABLE_FULL;
             default:
                 return isConnectionLost(e) ? Reason.CONNECTION_LOST : Reason.SERVER_ERROR;
         }
@@ -51,12 +59,12 @@ final class SqlStates {
     }
 
     /**
-     * Whether a failed lock statement is known to have taken no lock: only a deadlock, which the
-     * server reports only for a request still waiting. A lock timeout (55P03), like a cancel (57014),
-     * may land just as the lock is granted: the server then keeps the lock it granted and still fails
-     * the statement, and a session lock outlives the failed statement.
+     * Whether a failed lock statement is known to have taken nothing: a deadlock (reported only for a
+     * request still waiting) or a full lock table (the lock could not be recorded). A lock timeout
+     * (55P03), like a cancel (57014), may land just as the lock is granted: the server then keeps the
+     * lock it granted and still fails the statement, and a session lock outlives the failed statement.
      */
     static boolean tookNothing(SQLException e) {
-        return DEADLOCK_DETECTED.equals(e.getSQLState());
+        return DEADLOCK_DETECTED.equals(e.getSQLState()) || OUT_OF_SHARED_MEMORY.equals(e.getSQLState());
     }
 }

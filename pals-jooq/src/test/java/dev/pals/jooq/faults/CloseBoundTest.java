@@ -100,7 +100,7 @@ class CloseBoundTest {
                 Thread.sleep(300);
             }
         });
-        Locker locker = JooqLocker.builder("close-slow").dataSource(dataSource)
+        Locker locker = Db.builder("close-slow").dataSource(dataSource)
                 .networkTimeout(NETWORK_TIMEOUT).build();
         Lock lock = locker.lock(LockKey.of(91_001L), LockMode.EXCLUSIVE);
         CompletableFuture<Boolean> acquire = CompletableFuture.supplyAsync(() -> lock.acquire(Lock.WAIT_FOREVER));
@@ -165,7 +165,7 @@ class CloseBoundTest {
         if (Db.password() != null) {
             dataSource.setPassword(Db.password());
         }
-        Locker locker = JooqLocker.builder(Db.uniqueApp("close-user-ds")).dataSource(dataSource)
+        Locker locker = Db.builder(Db.uniqueApp("close-user-ds")).dataSource(dataSource)
                 .networkTimeout(NETWORK_TIMEOUT).build();
         List<Lock> locks = holdFive(locker);
         proxy.freeze();
@@ -186,7 +186,7 @@ class CloseBoundTest {
                 Thread.sleep(500);
             }
         });
-        Locker locker = JooqLocker.builder(Db.uniqueApp("close-twice")).dataSource(dataSource)
+        Locker locker = Db.builder(Db.uniqueApp("close-twice")).dataSource(dataSource)
                 .networkTimeout(NETWORK_TIMEOUT).build();
         Lock lock = locker.lock("k");
         assertThat(lock.acquire()).isTrue();
@@ -215,7 +215,7 @@ class CloseBoundTest {
     }
 
     private static JooqLocker.Builder throughProxy(TcpProxy proxy, String app) {
-        return JooqLocker.builder(app).url(proxyUrl(proxy)).user(Db.user()).password(Db.password())
+        return Db.builder(app).url(proxyUrl(proxy)).user(Db.user()).password(Db.password())
                 .networkTimeout(NETWORK_TIMEOUT);
     }
 }

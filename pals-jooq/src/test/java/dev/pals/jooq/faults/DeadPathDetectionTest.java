@@ -29,7 +29,7 @@ class DeadPathDetectionTest {
     void eightLocksOnEightSessionsOfAFrozenPathAreAllReportedWithinTheIntervalPlusOneSecond() throws Exception {
         Recorder recorder = new Recorder();
         try (TcpProxy proxy = TcpProxy.start(Db.host(), Db.port());
-                Locker locker = JooqLocker.builder(Db.uniqueApp("dead-path"))
+                Locker locker = JooqLocker.builder(Db.uniqueApp("dead-path")).multiplexing(false)
                         .url("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + Db.database())
                         .user(Db.user()).password(Db.password()).networkTimeout(Duration.ofSeconds(5))
                         .lockCheckInterval(CHECK).listener(recorder).build()) {

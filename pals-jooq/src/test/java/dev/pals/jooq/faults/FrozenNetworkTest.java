@@ -41,7 +41,7 @@ class FrozenNetworkTest {
     }
 
     private JooqLocker.Builder throughProxy(String app) {
-        return JooqLocker.builder(app).url("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + Db.database())
+        return Db.builder(app).url("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + Db.database())
                 .user(Db.user()).password(Db.password()).networkTimeout(NETWORK_TIMEOUT);
     }
 

@@ -20,7 +20,7 @@ class IdleSessionTimeoutTest {
 
     private static JooqLocker.Builder reaped(String app) {
         String url = Db.url() + (Db.url().contains("?") ? "&" : "?") + REAPING_URL_OPTIONS;
-        return JooqLocker.builder(app).url(url).user(Db.user()).password(Db.password());
+        return Db.builder(app).url(url).user(Db.user()).password(Db.password());
     }
 
     @Test

@@ -18,7 +18,7 @@ final class Recorder implements LockListener {
     final Map<String, Long> firstLostAt = new ConcurrentHashMap<>();
 
     @Override
-    public void lockLost(LockInfo lock, Duration held) {
+    public void lockLost(LockInfo lock, Duration held, Throwable cause) {
         listenerLost.add(lock.name());
         firstLostAt.putIfAbsent(lock.name(), System.nanoTime());
     }

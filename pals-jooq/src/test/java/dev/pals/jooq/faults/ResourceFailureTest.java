@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pals.AcquireFailure;
 import dev.pals.Lock;
+import dev.pals.LockMode;
 import dev.pals.Locker;
 import dev.pals.jooq.Db;
 import dev.pals.jooq.JooqLocker;
@@ -29,12 +30,16 @@ class ResourceFailureTest {
     @Test
     void anExhaustedPoolRefusesInTimeAndLeaksNothing() {
         String app = Db.uniqueApp("exhausted");
-        try (Locker locker = locker(app).maxPoolSize(2).build()) {
-            Lock a = locker.lock("a");
-            Lock b = locker.lock("b");
+        try (Locker locker = locker(app).maxPoolSize(2).build(); Locker other = locker(Db.uniqueApp("other")).build()) {
+            // Two shared holders of one key take two sessions, with multiplexing too.
+            Lock a = locker.lock("a", LockMode.SHARED);
+            Lock b = locker.lock("a", LockMode.SHARED);
             assertThat(a.acquire()).isTrue();
             assertThat(b.acquire()).isTrue();
             assertThat(ServerView.backends("pals:" + app)).isEqualTo(2);
+            // A wait for a lock held elsewhere needs a session of its own: there is none.
+            Lock theirs = other.lock(locker.key("c"), LockMode.EXCLUSIVE);
+            assertThat(theirs.acquire()).isTrue();
             for (int i = 0; i < 5; i++) {
                 assertThatThrownBy(() -> locker.lock("c").hold(Duration.ofMillis(100))).isInstanceOfSatisfying(
                         AcquireFailure.class, failure -> assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.NO_CONNECTION));
@@ -43,6 +48,7 @@ class ResourceFailureTest {
             assertThat(ServerView.backends("pals:" + app)).isEqualTo(2);
             a.release();
             b.release();
+            theirs.release();
             assertThat(locker.lock("c").acquire()).isTrue();
             assertThat(Threads.insidePals()).isEmpty();
         }
@@ -55,7 +61,7 @@ class ResourceFailureTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        try (Locker locker = JooqLocker.builder("unreachable").url("jdbc:postgresql://127.0.0.1:" + port + "/x").build()) {
+        try (Locker locker = Db.builder("unreachable").url("jdbc:postgresql://127.0.0.1:" + port + "/x").build()) {
             for (int i = 0; i < 3; i++) {
                 long start = System.nanoTime();
                 assertThatThrownBy(() -> locker.lock("a").acquire()).isInstanceOfSatisfying(AcquireFailure.class,
@@ -74,7 +80,7 @@ class ResourceFailureTest {
     void aServerThatNeverAnswersFailsWithinTheNetworkTimeout() {
         try (TcpProxy proxy = TcpProxy.start(Db.host(), Db.port())) {
             proxy.freeze();
-            try (Locker locker = JooqLocker.builder("silent")
+            try (Locker locker = Db.builder("silent")
                     .url("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + Db.database())
                     .user(Db.user()).password(Db.password()).networkTimeout(Duration.ofSeconds(1)).build()) {
                 long start = System.nanoTime();
@@ -90,7 +96,7 @@ class ResourceFailureTest {
     @Test
     void anAuthenticationFailureIsClearAndLeavesNoBackendBehind() {
         int before = ServerView.backends("pals:auth-fail");
-        try (Locker locker = JooqLocker.builder("auth-fail").url(Db.url()).user("no_such_role_pals").build()) {
+        try (Locker locker = Db.builder("auth-fail").url(Db.url()).user("no_such_role_pals").build()) {
             for (int i = 0; i < 3; i++) {
                 assertThatThrownBy(() -> locker.lock("a").acquire()).isInstanceOfSatisfying(AcquireFailure.class,
                         failure -> {

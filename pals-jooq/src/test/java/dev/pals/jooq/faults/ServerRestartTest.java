@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.pals.AcquireFailure;
 import dev.pals.Lock;
 import dev.pals.Locker;
+import dev.pals.jooq.Db;
 import dev.pals.jooq.JooqLocker;
 import dev.pals.testing.EmbeddedServer;
 import java.time.Duration;
@@ -35,7 +36,7 @@ class ServerRestartTest {
     }
 
     private static JooqLocker.Builder locker(String app) {
-        return JooqLocker.builder(app).url(server.url()).user("postgres").networkTimeout(Duration.ofSeconds(2));
+        return Db.builder(app).url(server.url()).user("postgres").networkTimeout(Duration.ofSeconds(2));
     }
 
     @Test

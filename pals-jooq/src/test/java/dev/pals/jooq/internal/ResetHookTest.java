@@ -3,7 +3,6 @@ package dev.pals.jooq.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pals.LockKey;
-import dev.pals.LockListener;
 import dev.pals.LockMode;
 import dev.pals.jooq.Db;
 import dev.pals.testing.ServerView;
@@ -20,30 +19,31 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The dedicated pool's return interceptor: nothing comes back into the pool holding a lock. */
+/** A session going back to the Locker's pool is reset on the way: nothing comes back into the pool holding a lock. */
 @Timeout(60)
 class ResetHookTest {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
     private PooledSessionSource pool;
     private final List<Boolean> resets = new CopyOnWriteArrayList<>();
+
+    private void giveBack(LockSession session) {
+        SessionReset reset = pool.giveBack(session);
+        if (reset.happened()) {
+            resets.add(reset.destroyed());
+        }
+    }
     private final LockKey key = LockKey.named("reset-hook", UUID.randomUUID().toString());
     private final LockKey other = LockKey.named("reset-hook", UUID.randomUUID().toString());
 
     @BeforeEach
     void onePooledConnection() {
         pool = new PooledSessionSource(Db.url(), Db.user(), Db.password(), 1, "pals-reset-test", Db.target(),
-                java.time.Duration.ofSeconds(10),
-                new LockListener() {
-                    @Override
-                    public void connectionReset(boolean destroyed) {
-                        resets.add(destroyed);
-                    }
-                });
+                java.time.Duration.ofSeconds(10));
     }
 
     @AfterEach
     void closePool() {
-        pool.close();
+        pool.close(List.of(), System.nanoTime());
     }
 
     @Test
@@ -53,7 +53,7 @@ class ResetHookTest {
         session.lock(key, LockMode.EXCLUSIVE, 0);
         session.tryLock(other, LockMode.SHARED);
         assertThat(session.isClean()).isFalse();
-        session.giveBack();
+        giveBack(session);
 
         assertThat(resets).containsExactly(false);
         LockSession again = pool.borrow(SECOND);
@@ -61,7 +61,7 @@ class ResetHookTest {
         assertThat(ServerView.holders(key)).isEmpty();
         assertThat(ServerView.holders(other)).isEmpty();
         assertThat(ServerView.freeElsewhere(key)).isTrue();
-        again.giveBack();
+        giveBack(again);
     }
 
     @Test
@@ -75,12 +75,14 @@ class ResetHookTest {
         try (Statement statement = session.connection().createStatement()) {
             statement.execute("select pg_advisory_lock(" + other.value() + ")");
         }
-        session.giveBack();
+        giveBack(session);
         assertThat(resets).isEmpty();
         assertThat(ServerView.holders(other)).hasSize(1);
         LockSession again = pool.borrow(SECOND);
-        Connections.unlockAll(again.connection());
-        again.giveBack();
+        try (Statement statement = again.connection().createStatement()) {
+            statement.execute("select pg_advisory_unlock_all()");
+        }
+        giveBack(again);
         assertThat(ServerView.holders(other)).isEmpty();
     }
 
@@ -90,7 +92,7 @@ class ResetHookTest {
         int pid = backendPid(session.connection());
         session.lock(key, LockMode.EXCLUSIVE, 0);
         ServerView.terminate(pid);
-        session.giveBack(); // pg_advisory_unlock_all() fails on the dead session: destroyed, not leaked
+        giveBack(session); // pg_advisory_unlock_all() fails on the dead session: destroyed, not leaked
         assertThat(resets).containsExactly(true);
 
         LockSession fresh = pool.borrow(SECOND);
@@ -98,7 +100,7 @@ class ResetHookTest {
         assertThat(backendPid(fresh.connection())).isNotEqualTo(pid);
         assertThat(fresh.tryLock(key, LockMode.EXCLUSIVE)).isTrue();
         assertThat(fresh.unlock(key, LockMode.EXCLUSIVE)).isTrue();
-        fresh.giveBack();
+        giveBack(fresh);
     }
 
     @Test
@@ -107,12 +109,12 @@ class ResetHookTest {
         int pid = backendPid(session.connection());
         session.lock(key, LockMode.EXCLUSIVE, 0);
         session.connection().unwrap(Connection.class).close();
-        session.giveBack();
+        giveBack(session);
 
         LockSession fresh = pool.borrow(SECOND);
         assertThat(fresh).isNotNull();
         assertThat(backendPid(fresh.connection())).isNotEqualTo(pid);
-        fresh.giveBack();
+        giveBack(fresh);
         assertThat(ServerView.freeElsewhere(key)).isTrue();
     }
 
@@ -122,10 +124,10 @@ class ResetHookTest {
         long start = System.nanoTime();
         assertThat(pool.borrow(TimeUnit.MILLISECONDS.toNanos(100))).isNull();
         assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
-        session.giveBack();
+        giveBack(session);
         LockSession next = pool.borrow(SECOND);
         assertThat(next).isNotNull();
-        next.giveBack();
+        giveBack(next);
     }
 
     @Test
@@ -141,8 +143,13 @@ class ResetHookTest {
             assertThat(rs.getString(3)).isEqualTo("3");
             assertThat(rs.getString(4)).isEqualTo("pals-reset-test");
         }
+        try (Statement statement = session.connection().createStatement();
+                ResultSet rs = statement.executeQuery("select current_setting('statement_timeout')")) {
+            rs.next();
+            assertThat(rs.getString(1)).as("no statement_timeout from the role").isEqualTo("0");
+        }
         assertThat(session.connection().getNetworkTimeout()).isEqualTo(10_000);
-        session.giveBack();
+        giveBack(session);
     }
 
     static int backendPid(Connection connection) throws SQLException {

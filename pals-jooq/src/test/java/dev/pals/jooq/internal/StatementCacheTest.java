@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pals.LockKey;
-import dev.pals.LockListener;
 import dev.pals.LockMode;
 import dev.pals.jooq.Db;
 import dev.pals.testing.ServerView;
@@ -30,12 +29,12 @@ class StatementCacheTest {
     @BeforeEach
     void onePooledConnection() {
         pool = new PooledSessionSource(Db.url(), Db.user(), Db.password(), 1, "pals-statement-cache-test", Db.target(),
-                Duration.ofSeconds(10), LockListener.NONE);
+                Duration.ofSeconds(10));
     }
 
     @AfterEach
     void closePool() {
-        pool.close();
+        pool.close(java.util.List.of(), System.nanoTime());
     }
 
     @Test
@@ -51,7 +50,7 @@ class StatementCacheTest {
                 }
             }
             assertThat(session.isClean()).isTrue();
-            session.giveBack();
+            pool.giveBack(session);
         }
         assertThat(pool.statementCaches()).as("one physical connection, one cache").isEqualTo(1);
         assertThat(ServerView.freeElsewhere(key)).isTrue();
@@ -62,14 +61,14 @@ class StatementCacheTest {
         LockSession session = pool.borrow(SECOND);
         session.lock(key, LockMode.EXCLUSIVE, 0);
         ServerView.terminate(backendPid(session));
-        session.giveBack(); // the reset fails on the dead session: the connection is destroyed
+        pool.giveBack(session); // the reset fails on the dead session: the connection is destroyed
         // Agroal destroys connections on its own executor, soon after.
         await().atMost(Duration.ofSeconds(10)).until(() -> pool.statementCaches() == 0);
 
         LockSession fresh = pool.borrow(SECOND);
         assertThat(fresh.tryLock(key, LockMode.EXCLUSIVE)).isTrue();
         assertThat(fresh.unlock(key, LockMode.EXCLUSIVE)).isTrue();
-        fresh.giveBack();
+        pool.giveBack(fresh);
         assertThat(pool.statementCaches()).isEqualTo(1);
     }
 
@@ -78,7 +77,7 @@ class StatementCacheTest {
         LockSession holder = pool.borrow(SECOND);
         holder.lock(key, LockMode.EXCLUSIVE, 0);
         PooledSessionSource second = new PooledSessionSource(Db.url(), Db.user(), Db.password(), 1,
-                "pals-statement-cache-test", Db.target(), Duration.ofSeconds(10), LockListener.NONE);
+                "pals-statement-cache-test", Db.target(), Duration.ofSeconds(10));
         try {
             LockSession waiter = second.borrow(SECOND);
             try {
@@ -90,11 +89,11 @@ class StatementCacheTest {
             assertThat(holder.unlock(key, LockMode.EXCLUSIVE)).isTrue();
             waiter.lock(key, LockMode.EXCLUSIVE, 1_000);
             assertThat(waiter.unlock(key, LockMode.EXCLUSIVE)).isTrue();
-            waiter.giveBack();
+            second.giveBack(waiter);
         } finally {
-            second.close();
+            second.close(java.util.List.of(), System.nanoTime());
         }
-        holder.giveBack();
+        pool.giveBack(holder);
     }
 
     private static int backendPid(LockSession session) throws SQLException {
