@@ -13,7 +13,8 @@ final class Db {
 
     /** A builder on the test database. */
     static JooqLocker.Builder locker(String app) {
-        return JooqLocker.builder(app).url(DB.url()).user(DB.user()).password(DB.password());
+        return JooqLocker.builder(app).url(DB.url()).user(DB.user()).password(DB.password())
+                .multiplexing(!"false".equals(System.getProperty("pals.multiplexing")));
     }
 
     /** An application name no other test uses, so that tests cannot see each other's locks. */

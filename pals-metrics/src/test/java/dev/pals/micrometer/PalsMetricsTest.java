@@ -111,18 +111,26 @@ class PalsMetricsTest {
         try (Locker locker = bound(metrics, b -> b.maxPoolSize(1));
                 Locker other = locker(locker.appName().orElseThrow()).build()) {
             assertThat(registry.get(MeterNames.CONNECTIONS_MAX).gauge().value()).isEqualTo(1);
+            // The pool's one connection waits at the server for a lock held elsewhere: nothing else can use it.
+            Lock theirs = other.lock("first");
+            assertThat(theirs.acquire()).isTrue();
             Lock first = locker.lock("first");
-            assertThat(first.acquire()).isTrue();
+            CompletableFuture<Boolean> firstWaits = CompletableFuture.supplyAsync(() -> first.acquire(Duration.ofSeconds(10)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> registry.get(MeterNames.LOCK_PENDING).gauge().value() == 1);
             assertThat(registry.get(MeterNames.CONNECTIONS_ACTIVE).gauge().value()).isEqualTo(1);
 
             Lock second = locker.lock("second");
             CompletableFuture<Boolean> queued = CompletableFuture.supplyAsync(() -> second.acquire(Duration.ofSeconds(10)));
             await().atMost(Duration.ofSeconds(5)).until(() -> registry.get(MeterNames.CONNECTIONS_PENDING).gauge().value() == 1);
+            theirs.release();
+            assertThat(firstWaits.get(5, TimeUnit.SECONDS)).isTrue();
             first.release();
             assertThat(queued.get(5, TimeUnit.SECONDS)).isTrue();
             assertThat(registry.get(MeterNames.CONNECTIONS_PENDING).gauge().value()).isZero();
 
-            // The pool's one connection now holds "second": a third lock waits for a connection, not a lock.
+            // The pool's one connection now holds "second": a wait for a lock held elsewhere needs a
+            // connection of its own, and none comes.
+            assertThat(other.lock("third").acquire()).isTrue();
             assertThat(locker.lock("third").acquire(Duration.ofMillis(200))).isFalse();
             assertThat(acquireTimer(MeterNames.TIMEOUT, LockMode.EXCLUSIVE).count()).isEqualTo(1);
             assertThat(registry.get(MeterNames.LOCK_PENDING).gauge().value()).isZero();
@@ -320,7 +328,8 @@ class PalsMetricsTest {
     @Test
     void everyFailureReasonHasAnOutcome() {
         assertThat(List.of(AcquireFailure.Reason.values()).stream().map(MeterNames::outcome).collect(Collectors.toList()))
-                .containsExactly("timeout", "unavailable", "timeout", "error", "error", "deadlock", "error", "error");
+                .containsExactly("timeout", "unavailable", "timeout", "error", "error", "deadlock", "error", "error", "error",
+                        "error", "error");
     }
 
     @Test
