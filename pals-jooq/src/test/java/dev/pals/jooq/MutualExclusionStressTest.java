@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Mutual exclusion under load: two Lockers with separate pools (as two processes would have), four
- * threads each, a handful of keys, a random mix of exclusive and shared locks taken blocking,
+ * Mutual exclusion under load: two Lockers with separate pools (as two processes would have), eight
+ * threads each, each taking a new handle for every section (so several handles of one key meet in one
+ * Locker: with multiplexing they are arbitrated in the process), four keys, a random mix of exclusive and shared locks taken blocking,
  * timed, as a single try or with {@code hold()}. A {@link Checker} watches every section: a
  * non-atomic counter per key, written only under exclusive locks, must never lose an update, no two
  * writers may overlap, and no reader may overlap a writer.
@@ -48,7 +49,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(300)
 class MutualExclusionStressTest {
     private static final int LOCKERS = 2;
-    private static final int THREADS_PER_LOCKER = 4;
+    /** Eight threads per Locker on four keys: often two handles of one key in one Locker at once. */
+    private static final int THREADS_PER_LOCKER = 8;
     private static final int KEYS = 4;
     private static final long EXCLUSIVE_SECTIONS = Long.getLong("pals.stress.exclusive", 50_000);
     private static final Duration MIN_TIME = Duration.ofSeconds(Long.getLong("pals.stress.minSeconds", 20));

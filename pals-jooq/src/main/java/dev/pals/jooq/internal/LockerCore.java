@@ -419,6 +419,10 @@ public final class LockerCore {
             if (Thread.currentThread().isInterrupted()) {
                 throw new NoSession(Outcome.failed(Reason.INTERRUPTED, null, e, start));
             }
+            if (SqlStates.OUT_OF_SHARED_MEMORY.equals(e.getSQLState())) {
+                // A full lock table refuses new sessions too.
+                throw new NoSession(failure(e, start));
+            }
             if (!SqlStates.fromServerOrDriver(e)) {
                 // A pool's own refusal, such as its acquisition timeout: no connection in time.
                 throw new NoSession(Outcome.failed(Reason.NO_CONNECTION,
