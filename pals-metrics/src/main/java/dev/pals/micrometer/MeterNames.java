@@ -26,7 +26,10 @@ public final class MeterNames {
     public static final String HELD_ACTIVE = "pals.lock.held.active";
     /** Counter: locks lost because their database session ended while held. */
     public static final String LOST = "pals.lock.lost";
-    /** Gauge: acquires waiting in PostgreSQL for a lock held elsewhere. */
+    /**
+     * Gauge: acquires waiting for a lock held elsewhere: in PostgreSQL, or (with multiplexing) in the
+     * process behind a handle of the same Locker.
+     */
     public static final String LOCK_PENDING = "pals.lock.pending";
     /** Gauge: connections lent out, holding a lock or acquiring one. */
     public static final String CONNECTIONS_ACTIVE = "pals.connections.active";
@@ -34,6 +37,11 @@ public final class MeterNames {
     public static final String CONNECTIONS_MAX = "pals.connections.max";
     /** Gauge: acquires waiting for a free connection. */
     public static final String CONNECTIONS_PENDING = "pals.connections.pending";
+    /**
+     * Gauge: the most locks held on one connection right now, so what one lost session would take with
+     * it (with multiplexing, many; without, one).
+     */
+    public static final String CONNECTIONS_LOCKS_MAX = "pals.connections.locks.max";
     /** Counter: connections that came back holding locks (or in doubt) and were reset, tagged {@value #TAG_OUTCOME}. */
     public static final String CONNECTIONS_RESET = "pals.connections.reset";
 

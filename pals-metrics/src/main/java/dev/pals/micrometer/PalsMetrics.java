@@ -117,8 +117,10 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
                     LockerStats::connectionsMax);
             gauge(b, MeterNames.CONNECTIONS_PENDING, "Acquires waiting for a free connection",
                     LockerStats::waitingForConnection);
-            gauge(b, MeterNames.LOCK_PENDING, "Acquires waiting in PostgreSQL for a lock held elsewhere",
+            gauge(b, MeterNames.LOCK_PENDING, "Acquires waiting for a lock held elsewhere",
                     LockerStats::waitingForLock);
+            gauge(b, MeterNames.CONNECTIONS_LOCKS_MAX, "The most locks held on one connection: what one lost session takes",
+                    LockerStats::maxLocksPerConnection);
             for (String outcome : new String[] {MeterNames.RESET, MeterNames.DESTROYED}) {
                 b.resets[outcome.equals(MeterNames.RESET) ? 0 : 1] = register(Counter.builder(MeterNames.CONNECTIONS_RESET)
                         .description("Connections that came back holding locks, or in doubt, and were reset")

@@ -158,7 +158,7 @@ class ObservationTest {
                 listenerMeters.add(value);
             }
         }
-        assertThat(listenerMeters).hasSize(9);
+        assertThat(listenerMeters).hasSize(10);
         Set<String> observationMeters = List.of(MeterNames.OBSERVATION_ACQUIRE, MeterNames.OBSERVATION_HOLD).stream()
                 .flatMap(name -> List.of(name, name + ".active").stream()).collect(Collectors.toSet());
         assertThat(observationMeters).doesNotContainAnyElementsOf(listenerMeters);

@@ -139,6 +139,29 @@ class PalsMetricsTest {
     }
 
     @Test
+    void theMostLocksOnOneConnectionShowWhatALostSessionWouldTake() {
+        for (boolean multiplexing : new boolean[] {true, false}) {
+            SimpleMeterRegistry own = new SimpleMeterRegistry();
+            PalsMetrics metrics = PalsMetrics.builder(own).build();
+            Locker locker = locker(Db.uniqueApp("metrics")).multiplexing(multiplexing).listener(metrics).build();
+            metrics.bindTo(locker);
+            try (locker) {
+                List<Lock> locks = new java.util.ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    Lock lock = locker.lock("k" + i);
+                    assertThat(lock.acquire()).isTrue();
+                    locks.add(lock);
+                }
+                assertThat(own.get(MeterNames.CONNECTIONS_LOCKS_MAX).gauge().value()).as("multiplexing %s", multiplexing)
+                        .isEqualTo(multiplexing ? 5 : 1);
+                assertThat(own.get(MeterNames.CONNECTIONS_ACTIVE).gauge().value()).isEqualTo(multiplexing ? 1 : 5);
+                locks.forEach(Lock::release);
+                assertThat(own.get(MeterNames.CONNECTIONS_LOCKS_MAX).gauge().value()).isZero();
+            }
+        }
+    }
+
+    @Test
     void theLockPendingGaugeCountsAcquiresWaitingInPostgres() throws Exception {
         PalsMetrics metrics = PalsMetrics.builder(registry).build();
         try (Locker locker = bound(metrics, b -> b);
@@ -237,7 +260,7 @@ class PalsMetricsTest {
             Lock lock = locker.lock("a");
             assertThat(lock.acquire()).isTrue();
             assertThat(locker.lock("a").acquire(false)).isFalse();
-            assertThat(palsMeters()).containsExactly("pals.connections.active", "pals.connections.max",
+            assertThat(palsMeters()).containsExactly("pals.connections.active", "pals.connections.locks.max", "pals.connections.max",
                     "pals.connections.pending", "pals.connections.reset", "pals.lock.acquire", "pals.lock.held",
                     "pals.lock.held.active", "pals.lock.lost", "pals.lock.pending");
             metrics.close();
