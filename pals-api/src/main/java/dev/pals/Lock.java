@@ -14,7 +14,9 @@ import java.time.Duration;
  * release.
  *
  * <h2>Connections</h2>
- * A held lock pins one database connection of the {@link Locker}'s pool until it is released.
+ * A held lock lives on a database session of the {@link Locker}: shared with other locks of that Locker
+ * (multiplexing, the default of {@code pals-jooq}), or, without multiplexing, a pool connection of its own
+ * until it is released.
  *
  * <h2>Forgotten locks</h2>
  * A held lock whose handle becomes unreachable is released when the garbage collector notices, with a
@@ -43,7 +45,8 @@ public interface Lock {
     /**
      * Acquires the lock, blocking up to {@link #acquireTimeout()} if {@code blocking}, otherwise with a
      * single try ({@code pg_try_advisory_lock}). A non-blocking acquire never waits for the lock, but
-     * may wait up to {@link #acquireTimeout()} for a free pool connection.
+     * may wait up to {@link #acquireTimeout()} for a free pool connection (use
+     * {@code acquire(Duration.ZERO)} to wait for nothing at all).
      *
      * @see #acquire()
      */
@@ -51,10 +54,11 @@ public interface Lock {
 
     /**
      * Acquires the lock, waiting at most {@code timeout} for a pool connection and the lock together.
-     * The wait is bounded by the server ({@code lock_timeout}), not by polling.
+     * The wait is bounded by the server ({@code lock_timeout}), not by polling. Once a connection is in
+     * hand, a spent budget still gets its one try.
      *
-     * @param timeout {@link Duration#ZERO} for a single try; below 1 ms counts as 1 ms;
-     *     {@link #WAIT_FOREVER} to wait without limit
+     * @param timeout {@link Duration#ZERO} for a single try that waits for nothing, not even for a pool
+     *     connection; below 1 ms counts as 1 ms; {@link #WAIT_FOREVER} to wait without limit
      * @throws IllegalArgumentException if {@code timeout} is null, negative, or longer than 2^31−1 ms
      *     without being {@link #WAIT_FOREVER}
      * @see #acquire()

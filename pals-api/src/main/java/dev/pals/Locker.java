@@ -10,6 +10,7 @@ import java.util.Optional;
  *
  * <p>{@link #close()} releases every lock its handles hold; afterwards {@link #lock} and
  * {@link Lock#acquire()} throw {@link IllegalStateException}, and {@link Lock#release()} returns false.
+ * An acquire that close cuts short in another thread ends with {@link IllegalStateException}.
  */
 public interface Locker extends AutoCloseable {
     /** Default of {@link #blocking()}. */
@@ -95,7 +96,11 @@ public interface Locker extends AutoCloseable {
         return new ReadWriteLock(lock(name, LockMode.SHARED), lock(name, LockMode.EXCLUSIVE));
     }
 
-    /** Releases every lock held through this locker and closes its connections. Idempotent. */
+    /**
+     * Releases every lock held through this locker and closes its connections, in bounded time whatever
+     * other threads and the network do (for {@code pals-jooq}: within its network timeout). Idempotent; a
+     * second caller while the first closes returns once the locks are released.
+     */
     @Override
     void close();
 }
