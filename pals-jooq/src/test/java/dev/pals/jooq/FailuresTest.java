@@ -114,7 +114,10 @@ class FailuresTest {
                 assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.SERVER_ERROR);
                 assertThat(failure.getMessage()).contains("SQLSTATE 42501");
             });
-            assertThat(locker.lock("k").acquire(Duration.ofMillis(100))).as("the blocking function is still allowed").isTrue();
+            // A blocking acquire tries first too: the same refusal, and nothing held.
+            assertThatThrownBy(() -> locker.lock("k").acquire(Duration.ofMillis(100))).isInstanceOfSatisfying(
+                    AcquireFailure.class, failure -> assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.SERVER_ERROR));
+            assertThat(locker.stats().locksHeld()).isZero();
         } finally {
             try (Connection admin = Db.DB.connect(); Statement statement = admin.createStatement()) {
                 statement.execute("drop database if exists " + database + " with (force)");

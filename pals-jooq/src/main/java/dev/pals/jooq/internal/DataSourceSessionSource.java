@@ -81,8 +81,8 @@ public final class DataSourceSessionSource implements SessionSource {
             }
             int networkTimeoutWas = connection.getNetworkTimeout();
             connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
-            LockSession session = new LockSession(connection, null, networkTimeoutMillis, autoCommitWasOff,
-                    networkTimeoutWas);
+            LockSession session = new LockSession(connection, LockSession.physicalOf(connection), pid, null,
+                    networkTimeoutMillis, autoCommitWasOff, networkTimeoutWas);
             if (pid != 0) {
                 lentPids.add(pid);
             }

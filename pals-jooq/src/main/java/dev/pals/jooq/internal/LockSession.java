@@ -56,18 +56,19 @@ public final class LockSession {
      * @param originalNetworkTimeoutMillis the connection's network timeout when borrowed, to restore on
      *     return; -1 if the pool restores it itself
      */
-    LockSession(Connection connection, StatementCache statements, int networkTimeoutMillis,
-            boolean autoCommitWasOff, int originalNetworkTimeoutMillis) {
+    LockSession(Connection connection, Connection physical, int backendPid, StatementCache statements,
+            int networkTimeoutMillis, boolean autoCommitWasOff, int originalNetworkTimeoutMillis) {
         this.connection = connection;
-        this.physical = physicalOf(connection);
+        this.physical = physical;
         this.statements = statements;
         this.networkTimeoutMillis = networkTimeoutMillis;
-        this.backendPid = backendPidOf(physical);
+        this.backendPid = backendPid;
         this.autoCommitWasOff = autoCommitWasOff;
         this.originalNetworkTimeoutMillis = originalNetworkTimeoutMillis;
     }
 
-    private static Connection physicalOf(Connection connection) {
+    /** The driver's own connection behind a pool's wrapper (or the connection itself). */
+    static Connection physicalOf(Connection connection) {
         try {
             return connection.unwrap(Connection.class);
         } catch (SQLException | RuntimeException e) {
@@ -317,6 +318,26 @@ public final class LockSession {
     /** Whether a statement runs (or is being prepared) on this session right now. */
     public boolean isBusy() {
         return use.isLocked();
+    }
+
+    /**
+     * Takes the session for the calling thread if nobody uses it now, for statements to follow without
+     * waiting; {@link #endUse()} gives it up. Never waits.
+     *
+     * @return whether the session is now the caller's
+     */
+    public boolean tryUse() {
+        return use.tryLock();
+    }
+
+    /** Gives up what {@link #tryUse()} took. */
+    public void endUse() {
+        use.unlock();
+    }
+
+    /** Whether the calling thread has the session (after {@link #tryUse()}). */
+    public boolean isHeldByCurrentThread() {
+        return use.isHeldByCurrentThread();
     }
 
     /** Whether the session is known to hold no advisory lock, so its return needs no reset. */

@@ -106,8 +106,8 @@ final class LockState implements Runnable, LockInfo, LockerCore.GrantOwner {
             try {
                 acquiring = false;
                 acquireDone.signalAll();
-                if (outcome != null && outcome.grant != null) {
-                    grant = outcome.grant;
+                if (outcome != null && outcome.grant() != null) {
+                    grant = outcome.grant();
                     holds = 1;
                     if (cleanable == null) {
                         cleanable = CLEANER.register(handle, this);
@@ -117,7 +117,7 @@ final class LockState implements Runnable, LockInfo, LockerCore.GrantOwner {
                 guard.unlock();
             }
         }
-        return outcome.grant != null ? null : outcome;
+        return outcome.grant() != null ? null : outcome;
     }
 
     /**

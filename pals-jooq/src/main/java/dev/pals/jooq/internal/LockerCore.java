@@ -140,11 +140,11 @@ public final class LockerCore {
         checkOpen();
         events.acquireStarted(info);
         Outcome outcome = take(info, key, mode, wait, budgetNanos, startNanos, owner);
-        if (outcome.grant != null) {
+        if (outcome.grant() != null) {
             try {
                 events.acquired(info, outcome.waitedNanos);
             } catch (VirtualMachineError fatal) {
-                release(outcome.grant);
+                release(outcome.grant());
                 throw fatal;
             }
         } else {
@@ -158,6 +158,7 @@ public final class LockerCore {
         long deadline = budgetNanos == FOREVER ? FOREVER : start + budgetNanos;
         KeyQueue queue = null;
         Slot slot = null;
+        boolean reserved = false;
         mutex.lock();
         try {
             checkOpen();
@@ -177,6 +178,7 @@ public final class LockerCore {
                 slot = slotForTry(queue);
                 if (slot != null) {
                     slot.inFlight++;
+                    reserved = slot.session.isHeldByCurrentThread();
                 }
             }
         } finally {
@@ -184,7 +186,7 @@ public final class LockerCore {
         }
         try {
             if (slot != null) {
-                Outcome tried = tryOn(slot, info, key, mode, queue, owner, start);
+                Outcome tried = tryOn(slot, reserved, info, key, mode, queue, owner, start);
                 if (tried == NOT_FREE && !wait) {
                     return Outcome.failed(Reason.NOT_AVAILABLE, null, null, start);
                 }
@@ -251,34 +253,32 @@ public final class LockerCore {
 
     /**
      * A session in use for an immediate try: one that does not hold the key, is not reserved for a
-     * wait, and is free now, holding the most locks (packing leaves sessions for waits); else, if the
-     * pool has no room now, the least busy of them; null to take a session of its own.
+     * wait, and nobody uses right now, taken for the calling thread ({@link LockSession#tryUse()}), so
+     * that the try does not queue behind another statement; the oldest first, which packs locks onto few
+     * sessions and leaves the others free for waits. If every such session is busy and the pool has room,
+     * null: a session of its own spreads the load. If the pool has no room, the least busy one, to queue on.
+     * Under mutex; only ever tries a session's lock, never waits for it.
      */
     private Slot slotForTry(KeyQueue queue) {
-        Slot free = null;
         Slot busy = null;
         for (Slot candidate : slots) {
             if (candidate.reserved || candidate.gone || candidate.grants == 0 || queue.heldOn(candidate)
                     || candidate.session.isLost()) {
                 continue;
             }
-            if (candidate.inFlight == 0 && !candidate.session.isBusy()) {
-                if (free == null || candidate.grants > free.grants) {
-                    free = candidate;
-                }
-            } else if (busy == null || candidate.inFlight < busy.inFlight) {
+            if (candidate.inFlight == 0 && candidate.session.tryUse()) {
+                return candidate;
+            }
+            if (busy == null || candidate.inFlight < busy.inFlight) {
                 busy = candidate;
             }
-        }
-        if (free != null) {
-            return free;
         }
         int max = source.maxSessions();
         return busy != null && max > 0 && slots.size() >= max ? busy : null;
     }
 
     /** {@link #tryOn}: the lock was not free. */
-    private static final Outcome NOT_FREE = new Outcome(null, Reason.NOT_AVAILABLE, null, null, 0);
+    private static final Outcome NOT_FREE = new Outcome(Reason.NOT_AVAILABLE, null, null, 0);
 
     /**
      * One try on a session in use.
@@ -287,14 +287,18 @@ public final class LockerCore {
      *     session of its own); null if the session turned out lost (its locks are reported; the caller
      *     goes on with a session of its own)
      */
-    private Outcome tryOn(Slot slot, LockInfo info, LockKey key, LockMode mode, KeyQueue queue, GrantOwner owner,
-            long start) {
+    private Outcome tryOn(Slot slot, boolean reserved, LockInfo info, LockKey key, LockMode mode, KeyQueue queue,
+            GrantOwner owner, long start) {
         boolean locked = false;
         SQLException failure = null;
         try {
             locked = slot.session.tryLock(key, mode);
         } catch (SQLException e) {
             failure = e;
+        } finally {
+            if (reserved) {
+                slot.session.endUse();
+            }
         }
         if (locked) {
             return granted(slot, info, key, mode, queue, owner, start);
@@ -358,21 +362,22 @@ public final class LockerCore {
         SQLException failure = null;
         long left = deadline == FOREVER ? FOREVER : deadline - System.nanoTime();
         try {
-            if (wait && left > 0) {
+            // A try first: a free lock costs the server no more than that. For a wait whose budget is
+            // spent, its one try.
+            locked = slot.session.tryLock(key, mode);
+            if (!locked && wait && left > 0) {
                 if (Thread.currentThread().isInterrupted()) {
                     finished(slot);
                     return Outcome.failed(Reason.INTERRUPTED, null, null, start);
                 }
+                left = deadline == FOREVER ? FOREVER : deadline - System.nanoTime();
                 waitingAtServer.incrementAndGet();
                 try {
-                    slot.session.lock(key, mode, left == FOREVER ? 0 : Timeouts.lockTimeoutMillis(left));
+                    slot.session.lock(key, mode, left == FOREVER ? 0 : Timeouts.lockTimeoutMillis(Math.max(1, left)));
                 } finally {
                     waitingAtServer.decrementAndGet();
                 }
                 locked = true;
-            } else {
-                // A try; for a wait whose budget is spent, its one try.
-                locked = slot.session.tryLock(key, mode);
             }
         } catch (SQLException e) {
             failure = e;
@@ -473,7 +478,7 @@ public final class LockerCore {
     private Outcome granted(Slot slot, LockInfo info, LockKey key, LockMode mode, KeyQueue queue, GrantOwner owner,
             long start) {
         long now = System.nanoTime();
-        Grant grant = new Grant(key, mode, info, owner, slot, now);
+        Grant grant = new Grant(key, mode, info, owner, slot, now, now - start);
         mutex.lock();
         try {
             slot.inFlight--;
@@ -484,7 +489,7 @@ public final class LockerCore {
                     queue.add(grant);
                 }
                 grants++;
-                return Outcome.acquired(grant, start, now);
+                return grant;
             }
         } finally {
             mutex.unlock();
@@ -925,7 +930,7 @@ public final class LockerCore {
     // Bookkeeping
 
     /** One lock held on the server: its key and mode, the session it lives on, and who holds it. */
-    public static final class Grant {
+    public static final class Grant extends Outcome {
         final LockKey key;
         final LockMode mode;
         final LockInfo info;
@@ -939,13 +944,20 @@ public final class LockerCore {
         Grant nextOnSlot;
         Grant nextOnKey;
 
-        Grant(LockKey key, LockMode mode, LockInfo info, GrantOwner owner, Slot slot, long acquiredAtNanos) {
+        Grant(LockKey key, LockMode mode, LockInfo info, GrantOwner owner, Slot slot, long acquiredAtNanos,
+                long waitedNanos) {
+            super(null, null, null, waitedNanos);
             this.key = key;
             this.mode = mode;
             this.info = info;
             this.owner = owner;
             this.slot = slot;
             this.acquiredAtNanos = acquiredAtNanos;
+        }
+
+        @Override
+        public Grant grant() {
+            return this;
         }
 
         /** When the lock was granted, by {@link System#nanoTime()}. */
@@ -1078,32 +1090,30 @@ public final class LockerCore {
         }
     }
 
-    /** The result of an acquire: a grant, or why not; and how long it took. */
-    public static final class Outcome {
-        final Grant grant;
+    /**
+     * The result of an acquire: a {@link Grant} (which is one), or why not; and how long it took. A
+     * success allocates nothing beyond its grant.
+     */
+    public static class Outcome {
         final Reason reason;
         final String detail;
         final Throwable cause;
         final long waitedNanos;
 
-        private Outcome(Grant grant, Reason reason, String detail, Throwable cause, long waitedNanos) {
-            this.grant = grant;
+        Outcome(Reason reason, String detail, Throwable cause, long waitedNanos) {
             this.reason = reason;
             this.detail = detail;
             this.cause = cause;
             this.waitedNanos = waitedNanos;
         }
 
-        static Outcome acquired(Grant grant, long startNanos, long nowNanos) {
-            return new Outcome(grant, null, null, null, nowNanos - startNanos);
-        }
-
         static Outcome failed(Reason reason, String detail, Throwable cause, long startNanos) {
-            return new Outcome(null, reason, detail, cause, System.nanoTime() - startNanos);
+            return new Outcome(reason, detail, cause, System.nanoTime() - startNanos);
         }
 
+        /** The grant if the lock was acquired, else null. */
         public Grant grant() {
-            return grant;
+            return null;
         }
 
         public Reason reason() {

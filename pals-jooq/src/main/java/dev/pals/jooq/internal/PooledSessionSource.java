@@ -137,10 +137,10 @@ public final class PooledSessionSource implements SessionSource {
             Connection physical = connection.unwrap(Connection.class);
             StatementCache cache = statements.get(physical);
             if (cache == null) {
-                cache = new StatementCache(physical);
+                cache = new StatementCache(physical, LockSession.backendPidOf(physical));
                 statements.put(physical, cache);
             }
-            return new LockSession(connection, cache, networkTimeoutMillis, false, -1);
+            return new LockSession(connection, physical, cache.backendPid(), cache, networkTimeoutMillis, false, -1);
         } catch (SQLException | RuntimeException | Error e) {
             try {
                 connection.close();

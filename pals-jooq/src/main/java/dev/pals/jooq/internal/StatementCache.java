@@ -13,10 +13,17 @@ import java.sql.SQLException;
  */
 final class StatementCache {
     private final Connection physical;
+    private final int backendPid;
     private final Prepared[] prepared = new Prepared[AdvisorySql.COUNT];
 
-    StatementCache(Connection physical) {
+    StatementCache(Connection physical, int backendPid) {
         this.physical = physical;
+        this.backendPid = backendPid;
+    }
+
+    /** The backend pid of the physical connection, learnt once. */
+    int backendPid() {
+        return backendPid;
     }
 
     /** The statement, prepared on the physical connection; {@link Prepared#close()} keeps it open. */
