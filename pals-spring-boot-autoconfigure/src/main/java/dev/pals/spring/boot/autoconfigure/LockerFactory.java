@@ -22,8 +22,8 @@ import org.springframework.core.env.Environment;
  */
 final class LockerFactory {
     private static final Pattern SETTING = Pattern.compile("^([a-zA-Z]+)\\b");
-    private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i)((?:ssl)?password=)[^&]*");
-    private static final Pattern USER_INFO = Pattern.compile("//[^/@?]*@");
+    private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i)((?:ssl)?password=)[^&;]*");
+    private static final Pattern JDBC_URL = Pattern.compile("jdbc:\\S+");
 
     private final PalsProperties properties;
     private final Environment environment;
@@ -137,14 +137,27 @@ final class LockerFactory {
             case "spring.datasource.url" -> redact(environment.getProperty("spring.datasource.url"));
             default -> null;
         };
-        return new InvalidConfigurationPropertyValueException(name, value, "PALs refused it: " + message + ".");
+        // A URL in the message may be of any database; its credentials take many forms (user:password@,
+        // user/password@, password=): show none of them.
+        String reason = JDBC_URL.matcher(message).replaceAll(url -> Matcher.quoteReplacement(redact(url.group())));
+        return new InvalidConfigurationPropertyValueException(name, value, "PALs refused it: " + reason + ".");
     }
 
-    /** A JDBC URL with its passwords (parameter or user-info) replaced by {@code ***}. */
+    /**
+     * A JDBC URL of any database with everything that may be a credential hidden: what comes before an
+     * {@code @} (user and password, in any form), and password parameters.
+     */
     static String redact(String url) {
         if (url == null) {
             return null;
         }
-        return USER_INFO.matcher(SECRET_PARAMETER.matcher(url).replaceAll("$1***")).replaceAll("//***@");
+        String redacted = SECRET_PARAMETER.matcher(url).replaceAll("$1***");
+        int at = redacted.lastIndexOf('@', indexOrEnd(redacted, '?'));
+        return at < 0 ? redacted : "jdbc:***" + redacted.substring(at);
+    }
+
+    private static int indexOrEnd(String text, char c) {
+        int index = text.indexOf(c);
+        return index < 0 ? text.length() : index;
     }
 }
