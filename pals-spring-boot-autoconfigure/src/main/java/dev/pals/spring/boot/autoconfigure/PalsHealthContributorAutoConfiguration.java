@@ -3,6 +3,7 @@ package dev.pals.spring.boot.autoconfigure;
 import dev.pals.Locker;
 import dev.pals.spring.actuate.PalsHealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
@@ -15,6 +16,7 @@ import org.springframework.context.annotation.Bean;
  * it) and one Locker. Off with {@code management.health.pals.enabled=false}.
  */
 @AutoConfiguration(after = PalsAutoConfiguration.class)
+@ConditionalOnBooleanProperty(name = "pals.enabled", matchIfMissing = true)
 @ConditionalOnClass({HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class})
 @ConditionalOnSingleCandidate(Locker.class)
 @ConditionalOnEnabledHealthIndicator("pals")

@@ -9,7 +9,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("pals")
 public class PalsProperties {
-    /** Whether to auto-configure a PALs Locker (and what builds on it: metrics, health, endpoint, @WithLock). */
+    /** Whether PALs is auto-configured at all: the Locker, its metrics, health indicator and endpoint, and @WithLock. */
     private boolean enabled = true;
 
     /**

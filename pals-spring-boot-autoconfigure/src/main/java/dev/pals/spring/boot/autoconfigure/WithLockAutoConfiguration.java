@@ -25,6 +25,7 @@ import org.springframework.core.type.AnnotationMetadata;
  * {@code @Transactional} also uses, which this registers if nobody has; no AspectJ weaver needed.
  */
 @AutoConfiguration(after = PalsAutoConfiguration.class)
+@ConditionalOnBooleanProperty(name = "pals.enabled", matchIfMissing = true)
 @ConditionalOnBean(Locker.class)
 @ConditionalOnBooleanProperty(name = "pals.with-lock.enabled", matchIfMissing = true)
 @Import(WithLockAutoConfiguration.AutoProxyRegistrar.class)

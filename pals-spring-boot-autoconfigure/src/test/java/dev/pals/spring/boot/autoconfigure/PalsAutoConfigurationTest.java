@@ -9,6 +9,9 @@ import dev.pals.LockListener;
 import dev.pals.Locker;
 import dev.pals.jooq.JooqLocker;
 import dev.pals.jooq.JooqLockerSettings;
+import dev.pals.spring.actuate.PalsEndpoint;
+import dev.pals.spring.actuate.PalsHealthIndicator;
+import dev.pals.spring.aop.WithLockAdvisor;
 import dev.pals.testing.ServerView;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +20,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -63,6 +67,31 @@ class PalsAutoConfigurationTest {
                     assertThat(settings(locker).dataSource()).isEmpty();
                     assertThat(locker.lock("x").acquire()).isTrue();
                 });
+    }
+
+    @Test
+    void aServiceConnectionIsUsedWithoutAnySpringDatasourceProperty() {
+        // Docker Compose and Testcontainers service connections appear as a JdbcConnectionDetails bean.
+        runner.withBean(JdbcConnectionDetails.class, () -> new JdbcConnectionDetails() {
+            @Override
+            public String getUsername() {
+                return TestDb.DB.user();
+            }
+
+            @Override
+            public String getPassword() {
+                return TestDb.DB.password();
+            }
+
+            @Override
+            public String getJdbcUrl() {
+                return TestDb.DB.url();
+            }
+        }).run(context -> {
+            Locker locker = context.getBean(Locker.class);
+            assertThat(settings(locker).url()).contains(TestDb.DB.url());
+            assertThat(locker.lock("x").acquire()).isTrue();
+        });
     }
 
     @Test
@@ -179,9 +208,17 @@ class PalsAutoConfigurationTest {
     }
 
     @Test
-    void palsEnabledFalseMakesNoLocker() {
+    void palsEnabledFalseConfiguresNothing() {
         runner.withPropertyValues(TestDb.pals()).withPropertyValues("pals.enabled=false")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(Locker.class));
+        // not even around a Locker of the application's own
+        runner.withConfiguration(AutoConfigurations.of(WithLockAutoConfiguration.class,
+                        PalsHealthContributorAutoConfiguration.class, PalsEndpointAutoConfiguration.class))
+                .withUserConfiguration(OwnLocker.class)
+                .withPropertyValues("pals.enabled=false", "management.endpoints.web.exposure.include=pals")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(Locker.class)
+                        .doesNotHaveBean(WithLockAdvisor.class).doesNotHaveBean(PalsHealthIndicator.class)
+                        .doesNotHaveBean(PalsEndpoint.class));
     }
 
     @Configuration(proxyBeanMethods = false)
