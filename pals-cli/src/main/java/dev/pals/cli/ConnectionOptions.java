@@ -40,7 +40,7 @@ final class ConnectionOptions {
      */
     Server server(Map<String, String> env) {
         String raw = url != null ? url : env.get(URL_VARIABLE);
-        if (raw == null || raw.isBlank()) {
+        if (raw == null || (url == null && raw.isBlank())) {
             throw CliException.usage("no server given: --url jdbc:postgresql://host[:port]/database (or set "
                     + URL_VARIABLE + ")");
         }
