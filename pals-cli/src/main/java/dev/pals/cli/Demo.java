@@ -40,6 +40,7 @@ final class Demo {
     /** The lock names the demo uses (so its {@code pals locks} table can name them). */
     static final List<String> NAMES = List.of("nightly-report", "inventory", "payments", "cleanup");
     private static final Duration WORK = Duration.ofMillis(400);
+    private static final Duration PAUSE = Duration.ofMillis(500);
     private static final Duration SCENE_LIMIT = Duration.ofSeconds(10);
 
     private final PrintWriter out;
@@ -276,6 +277,11 @@ final class Demo {
     }
 
     private void scene(String title, String detail) {
+        try {
+            Thread.sleep(PAUSE.toMillis()); // a moment to read the last scene
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         out.println();
         out.println(title);
         if (detail != null) {

@@ -109,10 +109,15 @@ final class HoldCommand implements Callable<Integer> {
                 heldFrom = System.nanoTime();
                 List<Integer> mine = holders(observer, key);
                 mine.removeAll(holdersBefore);
-                out.println("holding " + what + (mine.size() == 1 ? " as pid " + mine.get(0) : "") + " on " + server
-                        + ", application_name " + (app == null ? "pals" : "pals:" + TextTable.printable(app)) + "; "
-                        + (holdFor == null ? "Ctrl-C to release" : "releasing in " + Durations.format(holdFor)));
-                out.flush();
+                synchronized (state) { // so that an interrupt's "released" never comes before "holding"
+                    if (finished) {
+                        return ExitCodes.INTERRUPTED;
+                    }
+                    out.println("holding " + what + (mine.size() == 1 ? " as pid " + mine.get(0) : "") + " on " + server
+                            + ", application_name " + (app == null ? "pals" : "pals:" + TextTable.printable(app)) + "; "
+                            + (holdFor == null ? "Ctrl-C to release" : "releasing in " + Durations.format(holdFor)));
+                    out.flush();
+                }
                 close(observer);
                 boolean wasLost = holdFor == null ? awaitForever(lost) : lost.await(holdFor.toNanos(), TimeUnit.NANOSECONDS);
                 String heldFor = Durations.format(Duration.ofNanos(System.nanoTime() - heldFrom));

@@ -199,7 +199,8 @@ final class LockReport {
             return null;
         }
         if (row.clientAddr() == null) {
-            return row.sessionState() == null && row.user() == null ? "?" : "local";
+            // no address: a Unix socket, or a session of another role this one may not see (state hidden too)
+            return row.sessionState() == null ? "?" : "local";
         }
         String host = row.clientAddr().contains(":") ? "[" + row.clientAddr() + "]" : row.clientAddr();
         return row.clientPort() == null ? host : host + ":" + row.clientPort();
