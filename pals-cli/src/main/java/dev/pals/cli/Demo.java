@@ -39,8 +39,8 @@ final class Demo {
     static final String APP = "pals-demo";
     /** The lock names the demo uses (so its {@code pals locks} table can name them). */
     static final List<String> NAMES = List.of("nightly-report", "inventory", "payments", "cleanup");
-    private static final Duration WORK = Duration.ofMillis(400);
-    private static final Duration PAUSE = Duration.ofMillis(500);
+    private static final Duration WORK = Duration.ofMillis(300);
+    private static final Duration PAUSE = Duration.ofMillis(300);
     private static final Duration SCENE_LIMIT = Duration.ofSeconds(10);
 
     private final PrintWriter out;
@@ -223,7 +223,7 @@ final class Demo {
 
     private void lost(LockInfo lock) {
         say("Locker", "onLockLost: \"" + lock.name() + "\" is lost (its session is gone), noticed by the"
-                + " Locker's check within 250 ms");
+                + " Locker's check within 250 ms (the library also logs a warning)");
         lostReported.countDown();
     }
 

@@ -22,16 +22,18 @@ import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import org.json.JSONArray;
 import org.json.JSONObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pals locks} while Lockers of two applications hold and await locks: one exclusive lock with a
  * waiter of each application, a shared lock held twice with an exclusive waiter, and a key of the int
- * pair space.
+ * pair space. The tests only look, so they share one such scene.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LocksCommandTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -47,7 +49,7 @@ class LocksCommandTest {
     /** The held locks' handles: a handle that is garbage collected releases its lock. */
     private final List<Lock> held = new ArrayList<>();
 
-    @BeforeEach
+    @BeforeAll
     void holdAndAwait() {
         billing = Lockers.on(billingApp);
         reports = Lockers.on(reportsApp);
@@ -74,7 +76,7 @@ class LocksCommandTest {
         return lock.acquire();
     }
 
-    @AfterEach
+    @AfterAll
     void closeLockers() {
         billing.close();
         reports.close();
