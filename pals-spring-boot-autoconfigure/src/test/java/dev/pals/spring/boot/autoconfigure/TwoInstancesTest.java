@@ -159,7 +159,7 @@ class TwoInstancesTest {
 
     static class SkipCounter implements LockListener {
         @Override
-        public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited) {
+        public void acquireFailed(LockInfo lock, AcquireFailure.Reason reason, Duration waited, Throwable cause) {
             if (lock.name().equals(APP + ".tick") && reason == AcquireFailure.Reason.NOT_AVAILABLE) {
                 SKIPPED.incrementAndGet();
             }
