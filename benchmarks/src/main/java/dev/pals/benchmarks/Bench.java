@@ -3,7 +3,6 @@ package dev.pals.benchmarks;
 import dev.pals.Lock;
 import dev.pals.LockKey;
 import dev.pals.Locker;
-import dev.pals.LockerStats;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,23 +36,26 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <p>System properties: {@code bench.out} (output folder), {@code bench.docs} (where a full run writes,
  * default {@code docs}), {@code bench.keepAwake=false}, {@code bench.seed}, {@code bench.cases} (a subset of
- * {@code slices,jmh,cost,handoff,timeout,connections}), {@code pals.db.url} (or the environment's
- * {@code PALS_DB_URL}).
+ * {@code slices,jmh,cost,handoff,timeout,many}), {@code bench.many.most} and {@code bench.many.soloMost}
+ * (locks held with multiplexing on and off), {@code pals.db.url} (or the environment's {@code PALS_DB_URL}).
  */
 public final class Bench {
     private static final List<Cycle.Kind> KINDS = List.of(Cycle.Kind.BLOCKING, Cycle.Kind.TRY, Cycle.Kind.SHARED);
 
     /** How much of everything a mode runs. */
     enum Mode {
-        // slices: first warm-up ms, ms, rounds; JMH: rounds, forks, 4 threads too?, warm-up its x ms, its x ms, gc;
-        // handoffs, batch; timeouts; cost cycles; keep awake
-        SMOKE(200, 100, 2, 1, 0, true, 1, 100, 1, 200, false, 6, 3, 2, 50, false),
-        QUICK(3000, 250, 16, 1, 1, false, 3, 1000, 1, 1000, true, 100, 25, 12, 500, true),
-        FULL(4000, 250, 60, 2, 1, true, 3, 2000, 5, 2000, true, 1000, 100, 100, 2000, true);
+        // slices: first warm-up ms, ms, rounds, repeats of blocking; JMH: rounds, forks, 4 threads too?,
+        // warm-up its x ms, its x ms, gc; handoffs, batch; timeouts; cost cycles; keep awake;
+        // many: most locks with multiplexing, most without, try probes, probe batch
+        SMOKE(200, 100, 2, 1, 1, 0, true, 1, 100, 1, 200, false, 6, 3, 2, 50, false, 50, 10, 100, 50),
+        QUICK(3000, 250, 16, 2, 1, 1, false, 3, 1000, 1, 1000, true, 100, 25, 12, 500, true, 10_000, 200, 3000, 100),
+        FULL(4000, 250, 60, 3, 1, 1, true, 3, 2000, 5, 2000, true, 1000, 100, 100, 2000, true, 10_000, 1000, 20_000,
+                200);
 
         final int sliceWarmupMillis;
         final int sliceMillis;
         final int sliceRounds;
+        final int blockingRepeats;
         final int jmhRounds;
         final int forks;
         final boolean jmhMultiThreaded;
@@ -67,13 +69,19 @@ public final class Bench {
         final int timeouts;
         final int costCycles;
         final boolean keepAwake;
+        final int manyMost;
+        final int manySoloMost;
+        final int tryProbes;
+        final int tryBatch;
 
-        Mode(int sliceWarmupMillis, int sliceMillis, int sliceRounds, int jmhRounds, int forks, boolean jmhMultiThreaded,
-                int warmupIterations, int warmupMillis, int iterations, int iterationMillis, boolean gcProfile,
-                int handoffs, int handoffBatch, int timeouts, int costCycles, boolean keepAwake) {
+        Mode(int sliceWarmupMillis, int sliceMillis, int sliceRounds, int blockingRepeats, int jmhRounds, int forks,
+                boolean jmhMultiThreaded, int warmupIterations, int warmupMillis, int iterations, int iterationMillis,
+                boolean gcProfile, int handoffs, int handoffBatch, int timeouts, int costCycles, boolean keepAwake,
+                int manyMost, int manySoloMost, int tryProbes, int tryBatch) {
             this.sliceWarmupMillis = sliceWarmupMillis;
             this.sliceMillis = sliceMillis;
             this.sliceRounds = sliceRounds;
+            this.blockingRepeats = blockingRepeats;
             this.jmhRounds = jmhRounds;
             this.forks = forks;
             this.jmhMultiThreaded = jmhMultiThreaded;
@@ -87,6 +95,10 @@ public final class Bench {
             this.timeouts = timeouts;
             this.costCycles = costCycles;
             this.keepAwake = keepAwake;
+            this.manyMost = manyMost;
+            this.manySoloMost = manySoloMost;
+            this.tryProbes = tryProbes;
+            this.tryBatch = tryBatch;
         }
 
         String id() {
@@ -172,8 +184,8 @@ public final class Bench {
                 if (runs("timeout")) {
                     timeouts(db, load);
                 }
-                if (runs("connections")) {
-                    connections(db, load);
+                if (runs("many")) {
+                    many(db);
                 }
             }
         }
@@ -183,7 +195,7 @@ public final class Bench {
         return report;
     }
 
-    /** {@code -Dbench.cases=slices,jmh,cost,handoff,timeout,connections} picks cases (default: all). */
+    /** {@code -Dbench.cases=slices,jmh,cost,handoff,timeout,many} picks cases (default: all). */
     private static boolean runs(String cases) {
         String picked = System.getProperty("bench.cases", "");
         return picked.isBlank() || Arrays.asList(picked.split(",")).contains(cases);
@@ -191,26 +203,67 @@ public final class Bench {
 
     // ---- cases 1, 2: interleaved slices; 1, 2, 6: JMH ----------------------------------------------
 
+    /**
+     * Cases 1, 2 and 8. Per thread count: the blocking kind in {@code blockingRepeats} repeats (fresh
+     * Lockers and connections each) spread between the try and shared kinds, so that the CPU figures of
+     * the blocking cycle are seen at several points of the run.
+     */
     private void slices(BenchDatabase db) throws Exception {
         boolean first = true;
-        for (int threads : Report.THREADS) {
-            for (Cycle.Kind kind : KINDS) {
-                List<Variant> variants = new ArrayList<>(List.of(Variant.RAW, Variant.PALS));
-                if (mode == Mode.FULL && kind == Cycle.Kind.BLOCKING) {
-                    variants.add(Variant.PALS_LISTENER);
-                    variants.add(Variant.PALS_METRICS);
+        try (CpuMeter meter = CpuMeter.open(db)) {
+            if (!meter.serverReadable()) {
+                System.out.println("the server's backends cannot be read from /proc: CPU per cycle is the client's only");
+            }
+            for (int threads : Report.THREADS) {
+                int repeats = mode.blockingRepeats;
+                int blockingRounds = Math.max(1, mode.sliceRounds / repeats);
+                List<Cycle.Kind> plan = new ArrayList<>();
+                List<Cycle.Kind> others = new ArrayList<>(List.of(Cycle.Kind.TRY, Cycle.Kind.SHARED));
+                for (int r = 0; r < repeats; r++) {
+                    plan.add(Cycle.Kind.BLOCKING);
+                    if (!others.isEmpty() && (r < repeats - 1 || repeats == 1)) {
+                        plan.add(others.remove(0));
+                    }
                 }
-                Interleaved.Result result = Interleaved.run(db, kind, threads, variants,
-                        first ? mode.sliceWarmupMillis : 4 * mode.sliceMillis, mode.sliceMillis, mode.sliceRounds);
-                first = false;
-                report.slices.add(result);
-                for (Variant variant : variants) {
-                    System.out.printf(Locale.ROOT, "slices  %-8s %d thread(s)  %-15s %,10.0f cycles/s  ratio to raw %.3f"
-                            + "  (ratio: median over %d rounds of %d ms slices)%n", kind.id, threads, variant.label, result.rate(variant),
-                            result.ratio(variant), result.pairs(), mode.sliceMillis);
+                plan.addAll(others);
+                int repeat = 0;
+                for (Cycle.Kind kind : plan) {
+                    boolean blocking = kind == Cycle.Kind.BLOCKING;
+                    List<Variant> variants = new ArrayList<>(List.of(Variant.RAW, Variant.PALS, Variant.PALS_SOLO));
+                    if (blocking) {
+                        variants.add(Variant.PALS_LISTENER);
+                        variants.add(Variant.PALS_METRICS);
+                    }
+                    Interleaved.Result result = Interleaved.run(db, meter, kind, threads, variants,
+                            first ? mode.sliceWarmupMillis : 4 * mode.sliceMillis, mode.sliceMillis,
+                            blocking ? blockingRounds : mode.sliceRounds, blocking ? repeat++ : 0);
+                    first = false;
+                    report.slices.add(result);
+                    for (Variant variant : variants) {
+                        int v = result.index(variant);
+                        double[] ratios = new double[result.rounds()];
+                        double[] cpu = new double[result.rounds()];
+                        for (int r = 0; r < result.rounds(); r++) {
+                            ratios[r] = result.rates()[v][r] / result.rates()[0][r];
+                            double rawCpu = result.clientNanos()[0][r] + nanToZero(result.serverNanos()[0][r]);
+                            cpu[r] = rawCpu / (result.clientNanos()[v][r] + nanToZero(result.serverNanos()[v][r]));
+                        }
+                        System.out.printf(Locale.ROOT, "slices  %-8s %d thread(s)  %-24s %,8.0f cycles/s  ratio %.3f"
+                                + "  CPU/cycle client %.1f µs server %.1f µs  efficiency %.3f  others %.2f cores  (%d rounds%s)%n",
+                                kind.id, threads, variant.label, Arrays.stream(result.rates()[v]).average().orElse(0),
+                                Interleaved.median(ratios), Interleaved.median(result.clientNanos()[v]) / 1e3,
+                                Interleaved.median(result.serverNanos()[v]) / 1e3, Interleaved.median(cpu),
+                                Interleaved.median(result.othersCores()[v]), result.rounds(), blocking ? ", repeat " + (result.repeat() + 1) : "");
+                    }
+                    System.out.println("        JIT compile time during the recorded slices: " + result.compileMillis()
+                            + " ms");
                 }
             }
         }
+    }
+
+    private static double nanToZero(double value) {
+        return Double.isNaN(value) ? 0 : value;
     }
 
     private void throughput(BenchDatabase db) throws RunnerException {
@@ -288,31 +341,43 @@ public final class Bench {
 
     // ---- case 4: handoff ----------------------------------------------------------------------------
 
+    /**
+     * Case 4: two threads pass one key back and forth. PALs: two handles of the key in one Locker (with
+     * multiplexing the waiter waits in the process; without, at the server), or one handle in each of two
+     * Lockers (the waiter waits at the server); raw JDBC: two connections. Variants in alternating batches.
+     */
     private void handoffs(BenchDatabase db, LoadCases load) throws Exception {
-        Samples raw = new Samples();
-        Samples pals = new Samples();
-        try (Locker locker = Variant.PALS.open(db, Cycle.APP)) {
-            List<LoadCases.Contender> palsSide = List.of(load.palsContender(locker, "handoff"),
-                    load.palsContender(locker, "handoff"));
-            List<LoadCases.Contender> rawSide = List.of(load.rawContender("handoff"), load.rawContender("handoff"));
-            load.handoff(palsSide, 4, new Samples()); // warm both, unrecorded
-            load.handoff(rawSide, 4, new Samples());
+        Map<String, Samples> samples = new LinkedHashMap<>();
+        Map<String, List<LoadCases.Contender>> sides = new LinkedHashMap<>();
+        try (Locker one = Variant.PALS.open(db, Cycle.APP); Locker other = Variant.PALS.open(db, Cycle.APP);
+                Locker solo = Variant.PALS_SOLO.open(db, Cycle.APP)) {
+            sides.put(Report.HANDOFF_RAW, List.of(load.rawContender("handoff-raw"), load.rawContender("handoff-raw")));
+            sides.put(Report.HANDOFF_IN_PROCESS, List.of(load.palsContender(one, "handoff-one"),
+                    load.palsContender(one, "handoff-one")));
+            sides.put(Report.HANDOFF_ACROSS, List.of(load.palsContender(one, "handoff-two"),
+                    load.palsContender(other, "handoff-two")));
+            sides.put(Report.HANDOFF_SOLO, List.of(load.palsContender(solo, "handoff-solo"),
+                    load.palsContender(solo, "handoff-solo")));
+            List<String> order = new ArrayList<>(sides.keySet());
+            for (String variant : order) {
+                samples.put(variant, new Samples());
+                load.handoff(sides.get(variant), 4, new Samples()); // warm, unrecorded
+            }
             for (int done = 0, batch = 0; done < mode.handoffs; done += mode.handoffBatch, batch++) {
                 int n = Math.min(mode.handoffBatch, mode.handoffs - done);
-                if (batch % 2 == 0) {
-                    load.handoff(rawSide, n, raw);
-                    load.handoff(palsSide, n, pals);
-                } else {
-                    load.handoff(palsSide, n, pals);
-                    load.handoff(rawSide, n, raw);
+                for (int k = 0; k < order.size(); k++) {
+                    String variant = order.get(batch % 2 == 0 ? k : order.size() - 1 - k);
+                    load.handoff(sides.get(variant), n, samples.get(variant));
                 }
             }
-            for (LoadCases.Contender contender : rawSide) {
+            for (LoadCases.Contender contender : sides.get(Report.HANDOFF_RAW)) {
                 contender.close();
             }
         }
-        report.handoff.put(Variant.PALS.label, pals);
-        report.handoff.put(Variant.RAW.label, raw);
+        for (String variant : List.of(Report.HANDOFF_IN_PROCESS, Report.HANDOFF_ACROSS, Report.HANDOFF_SOLO,
+                Report.HANDOFF_RAW)) {
+            report.handoff.put(variant, samples.get(variant));
+        }
         printLatency("handoff", report.handoff);
     }
 
@@ -352,36 +417,81 @@ public final class Bench {
                 samples.percentileMillis(50), samples.percentileMillis(99), samples.maxMillis()));
     }
 
-    // ---- case 6: connections per held lock ----------------------------------------------------------
+    // ---- cases 9-11: many locks held ------------------------------------------------------------------
 
-    private void connections(BenchDatabase db, LoadCases load) throws SQLException {
-        String app = "bench-connections";
-        int held = 5;
-        try (Locker locker = Variant.PALS.open(db, app)) {
-            List<Lock> locks = new ArrayList<>();
-            for (int i = 0; i < held; i++) {
-                Lock lock = locker.lock("held-" + i);
-                if (!lock.acquire()) {
-                    throw new IllegalStateException("could not take " + lock);
-                }
-                locks.add(lock);
-            }
-            int sessions = load.serverSessions(app);
-            LockerStats stats = locker.stats();
-            Lock first = locks.get(0);
-            first.acquire();
-            first.acquire();
-            int sessionsStacked = load.serverSessions(app);
-            first.release();
-            first.release();
-            for (Lock lock : locks) {
-                lock.release();
-            }
-            LockerStats after = locker.stats();
-            report.connections = new Report.Connections(held, sessions, stats.connectionsInUse(), sessionsStacked,
-                    after.connectionsInUse());
-            System.out.println("connections: " + report.connections);
+    /**
+     * Cases 9–11 on a server sized for the sessions multiplexing off needs (an embedded one of their own
+     * when the main server is smaller and PALS_DB_URL is not set): held locks against server sessions,
+     * memory per held lock, and try latency with the most held.
+     */
+    private void many(BenchDatabase db) throws Exception {
+        int most = Integer.getInteger("bench.many.most", mode.manyMost);
+        int soloMost = Integer.getInteger("bench.many.soloMost", mode.manySoloMost);
+        BenchDatabase server = db;
+        boolean own = false;
+        int headroom = 100;
+        if (!BenchDatabase.external() && Integer.parseInt(db.show("max_connections")) < soloMost + headroom) {
+            server = BenchDatabase.start(Map.of("max_connections", Integer.toString(soloMost + headroom)));
+            own = true;
         }
+        try {
+            report.manyServer = (own ? "an embedded server of its own" : "the same server") + ", max_connections "
+                    + server.show("max_connections") + ", max_locks_per_transaction "
+                    + server.show("max_locks_per_transaction");
+            System.out.println("many locks: on " + report.manyServer);
+            try (ManyLocks on = ManyLocks.fill(server, "bench-many", true, dev.pals.jooq.JooqLockerSettings.DEFAULT_MAX_POOL_SIZE,
+                    checkpoints(most), Bench::printSeries)) {
+                report.many.add(on.series());
+                int held = on.series().last() == null ? 0 : on.series().last().locks();
+                if (held > 0) {
+                    Samples busy = new Samples();
+                    Samples idle = new Samples();
+                    Samples raw = new Samples();
+                    try (Locker none = Variant.PALS.open(server, "bench-idle")) {
+                        ManyLocks.tryLatency(server, on.locker(), none, mode.tryProbes, mode.tryBatch, busy, idle, raw);
+                    }
+                    report.tryLatencyHeld = held;
+                    report.tryLatency.put(String.format(Locale.ROOT, Report.TRY_BUSY, held), busy);
+                    report.tryLatency.put(Report.TRY_IDLE, idle);
+                    report.tryLatency.put(Report.TRY_RAW, raw);
+                    printLatency("try", report.tryLatency);
+                }
+            }
+            try (ManyLocks off = ManyLocks.fill(server, "bench-many-solo", false, soloMost, checkpoints(soloMost),
+                    Bench::printSeries)) {
+                report.many.add(off.series());
+                if (off.series().stopped() != null) {
+                    System.out.println("multiplexing off stopped: " + off.series().stopped());
+                }
+            }
+        } finally {
+            if (own) {
+                server.close();
+            }
+        }
+    }
+
+    /** 1, 2, 5, 10, 20, 50, ... up to {@code most}, and {@code most}. */
+    static int[] checkpoints(int most) {
+        List<Integer> points = new ArrayList<>();
+        for (long decade = 1; decade <= most; decade *= 10) {
+            for (int step : new int[] {1, 2, 5}) {
+                if (decade * step < most) {
+                    points.add((int) (decade * step));
+                }
+            }
+        }
+        points.add(most);
+        return points.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static void printSeries(ManyLocks.Series series) {
+        ManyLocks.Point p = series.last();
+        System.out.printf(Locale.ROOT, "many  %-16s %,6d locks held: %,5d sessions (pg_stat_activity), %,d in use,"
+                + " at most %,d locks on one; heap above the handles %,.0f KiB%s%n", series.label(), p.locks(),
+                p.sessions(), p.inUse(), p.maxLocksPerSession(), (p.heapBytes() - series.heapWithHandles()) / 1024.0,
+                p.serverPssBytes() < 0 ? "" : String.format(Locale.ROOT, "; server PSS %,.1f MiB",
+                        p.serverPssBytes() / 1048576.0));
     }
 
     // ---- output -------------------------------------------------------------------------------------
@@ -392,6 +502,18 @@ public final class Bench {
         Charts.throughput(report.bars(), subtitle, out.resolve("benchmarks-throughput.png"));
         Charts.latency("Handoff: holder's release() call to the waiter's acquire() returning (lower is better)",
                 report.handoff, subtitle, out.resolve("benchmarks-handoff.png"));
+        Charts.cpu(report.cpuStacks(), subtitle, out.resolve("benchmarks-cpu.png"));
+        Map<String, List<double[]>> sessions = new LinkedHashMap<>();
+        for (ManyLocks.Series series : report.many) {
+            List<double[]> points = new ArrayList<>();
+            series.points().forEach(p -> points.add(new double[] {p.locks(), p.sessions()}));
+            sessions.put(series.label(), points);
+        }
+        Charts.sessions(sessions, subtitle, out.resolve("benchmarks-sessions.png"));
+        if (!report.tryLatency.isEmpty()) {
+            Charts.latency("Uncontended try-acquire (lower is better)", report.tryLatency, subtitle,
+                    out.resolve("benchmarks-try.png"));
+        }
         String markdown = report.markdown();
         Files.writeString(out.resolve("benchmarks-results.md"), markdown, StandardCharsets.UTF_8);
         System.out.println();

@@ -47,15 +47,30 @@ final class BenchDatabase implements AutoCloseable {
 
     /** PALS_DB_URL, or a new embedded server. */
     static BenchDatabase start() {
+        return start(Map.of());
+    }
+
+    /** Whether the server comes from PALS_DB_URL (else each {@link #start} starts an embedded one). */
+    static boolean external() {
         String url = System.getProperty("pals.db.url", System.getenv("PALS_DB_URL"));
-        if (url != null && !url.isBlank()) {
-            return new BenchDatabase(url, null, null, "PALS_DB_URL", null);
+        return url != null && !url.isBlank();
+    }
+
+    /**
+     * PALS_DB_URL, or a new embedded server with {@code config} on top of the defaults (zonky's
+     * {@code max_connections=300}, {@code synchronous_commit=off}, {@code fsync=off}).
+     */
+    static BenchDatabase start(Map<String, String> config) {
+        if (external()) {
+            return new BenchDatabase(System.getProperty("pals.db.url", System.getenv("PALS_DB_URL")), null, null,
+                    "PALS_DB_URL", null);
         }
         try {
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setServerConfig("shared_preload_libraries", "pg_stat_statements")
-                    .setServerConfig("pg_stat_statements.track", "top")
-                    .start();
+                    .setServerConfig("pg_stat_statements.track", "top");
+            config.forEach(builder::setServerConfig);
+            EmbeddedPostgres postgres = builder.start();
             return new BenchDatabase("jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres", "postgres",
                     null, "embedded zonky", postgres);
         } catch (IOException e) {
@@ -132,6 +147,15 @@ final class BenchDatabase implements AutoCloseable {
             properties.setProperty("password", password());
         }
         return DriverManager.getConnection(jdbcUrl, properties);
+    }
+
+    /** A setting as the server shows it ({@code SHOW name}). */
+    String show(String name) throws SQLException {
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("show " + name)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     /** Server version and the settings that matter here, for the report. */

@@ -1,6 +1,7 @@
 package dev.pals.benchmarks;
 
 import dev.pals.Locker;
+import java.lang.management.ManagementFactory;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,28 +9,30 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Cases 1 and 2 as the table reports them: the same worker threads run the variants' cycles in short
- * alternating slices (raw, PALs, raw, PALs, ... with the order flipped every pair), so a burst of
- * other work on the machine hits both sides of a pair alike; each ratio is taken within a pair, and
- * the medians are reported. Each thread has its own key and, per variant, its own connection (raw) or
- * lock handle (PALs, one Locker with default settings per variant).
+ * Cases 1, 2 and 8 as the table reports them: the same worker threads run the variants' cycles in short
+ * alternating slices (raw, PALs, ..., then the reverse order the next round), so a burst of other work
+ * on the machine hits every variant of a round alike; each ratio is taken within a round, and the
+ * medians are reported. Each thread has its own key and, per variant, its own connection (raw) or lock
+ * handle (PALs, one Locker with default settings per variant).
+ *
+ * <p>Per slice it counts cycles and reads the CPU both sides used ({@link CpuMeter}): the workers park
+ * between slices and the meter is read only once they all have, so a slice's CPU is exactly the CPU of
+ * its cycles (plus whatever else this JVM and the server's backends did meanwhile, the same for every
+ * variant). Warm-up slices, run first, are not recorded.
  */
 final class Interleaved {
     /**
-     * Cycles/s per variant over all its slices (the mean of equal-length slices: its throughput; a median
-     * of rates would pick one mode where idle-state swings make them bimodal), and the median of the
-     * within-round ratios to raw.
+     * Per variant and round: cycles/s, CPU per cycle in ns of this JVM and of the server's backends, and
+     * how many cores the rest of the machine kept busy meanwhile (other work, not at nice > 0).
      */
-    record Result(Cycle.Kind kind, int threads, List<Variant> variants, double[] meanRates, double[] medianRatios,
-            int pairs) {
-        double rate(Variant variant) {
-            int i = variants.indexOf(variant);
-            return i < 0 ? Double.NaN : meanRates[i];
+    record Result(Cycle.Kind kind, int threads, List<Variant> variants, double[][] rates, double[][] clientNanos,
+            double[][] serverNanos, double[][] othersCores, long compileMillis, int repeat) {
+        int rounds() {
+            return rates[0].length;
         }
 
-        double ratio(Variant variant) {
-            int i = variants.indexOf(variant);
-            return i < 0 ? Double.NaN : medianRatios[i];
+        int index(Variant variant) {
+            return variants.indexOf(variant);
         }
     }
 
@@ -40,8 +43,8 @@ final class Interleaved {
      * Runs {@code variants} (the first must be {@link Variant#RAW}) in slices of {@code sliceMillis}:
      * {@code warmupMillis} for each first, unrecorded, then {@code rounds} rounds of one slice each.
      */
-    static Result run(BenchDatabase db, Cycle.Kind kind, int threads, List<Variant> variants, int warmupMillis,
-            int sliceMillis, int rounds) throws Exception {
+    static Result run(BenchDatabase db, CpuMeter meter, Cycle.Kind kind, int threads, List<Variant> variants,
+            int warmupMillis, int sliceMillis, int rounds, int repeat) throws Exception {
         int n = variants.size();
         List<Locker> lockers = new ArrayList<>();
         Cycle[][] cycles = new Cycle[n][threads];
@@ -62,29 +65,28 @@ final class Interleaved {
             }
             Workers workers = new Workers(cycles, done);
             try {
-                for (int w = 0; w < warmupMillis / sliceMillis; w++) {
+                for (int w = 0; w < Math.max(1, warmupMillis / sliceMillis); w++) {
                     for (int v = 0; v < n; v++) {
-                        workers.slice(v, sliceMillis);
+                        workers.slice(v, sliceMillis, meter);
                     }
                 }
                 double[][] rates = new double[n][rounds];
+                double[][] client = new double[n][rounds];
+                double[][] server = new double[n][rounds];
+                double[][] others = new double[n][rounds];
+                long compileStart = compileMillis();
                 for (int r = 0; r < rounds; r++) {
                     for (int k = 0; k < n; k++) {
                         int v = r % 2 == 0 ? k : n - 1 - k;
-                        rates[v][r] = workers.slice(v, sliceMillis);
+                        Slice slice = workers.slice(v, sliceMillis, meter);
+                        rates[v][r] = slice.cycles * 1e9 / slice.nanos;
+                        client[v][r] = (double) slice.clientNanos / slice.cycles;
+                        server[v][r] = slice.serverNanos / slice.cycles;
+                        others[v][r] = slice.othersNanos / slice.nanos;
                     }
                 }
-                double[] meanRates = new double[n];
-                double[] medianRatios = new double[n];
-                for (int v = 0; v < n; v++) {
-                    meanRates[v] = Arrays.stream(rates[v]).average().orElse(Double.NaN);
-                    double[] ratios = new double[rounds];
-                    for (int r = 0; r < rounds; r++) {
-                        ratios[r] = rates[v][r] / rates[0][r];
-                    }
-                    medianRatios[v] = median(ratios);
-                }
-                return new Result(kind, threads, List.copyOf(variants), meanRates, medianRatios, rounds);
+                return new Result(kind, threads, List.copyOf(variants), rates, client, server, others,
+                        compileMillis() - compileStart, repeat);
             } finally {
                 workers.stop();
             }
@@ -100,21 +102,46 @@ final class Interleaved {
         }
     }
 
-    static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    /** JIT compilation time of this JVM so far (ms), or -1 if not told. */
+    private static long compileMillis() {
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
-    /** One thread per key, running the cycles of whichever variant is current. */
+    static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        return percentile(values, 50);
+    }
+
+    /** Linear interpolation between closest ranks; NaN values are left out. */
+    static double percentile(double[] values, double p) {
+        double[] sorted = Arrays.stream(values).filter(x -> !Double.isNaN(x)).sorted().toArray();
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        double rank = p / 100.0 * (sorted.length - 1);
+        int low = (int) Math.floor(rank);
+        int high = (int) Math.ceil(rank);
+        return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+    }
+
+    /** What one slice did. */
+    private record Slice(long cycles, long nanos, long clientNanos, double serverNanos, double othersNanos) {
+    }
+
+    /** One thread per key, running the cycles of whichever variant is current, parked in between. */
     private static final class Workers {
         private final Cycle[][] cycles;
         private final LongAdder[] done;
         private final List<Thread> threads = new ArrayList<>();
+        private final Object monitor = new Object();
         private volatile int current = -1;
         private volatile boolean stopped;
         private volatile Throwable failure;
+        // Guarded by monitor.
+        private int idle;
 
         Workers(Cycle[][] cycles, LongAdder[] done) {
             this.cycles = cycles;
@@ -133,7 +160,7 @@ final class Interleaved {
                 while (!stopped) {
                     int v = current;
                     if (v < 0) {
-                        Thread.onSpinWait();
+                        park();
                         continue;
                     }
                     cycles[v][me].run();
@@ -141,26 +168,69 @@ final class Interleaved {
                 }
             } catch (SQLException | RuntimeException | Error e) {
                 failure = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                synchronized (monitor) {
+                    idle++; // for good
+                    monitor.notifyAll();
+                }
             }
         }
 
-        /** Runs variant {@code v} for about {@code millis}; returns its cycles/s in that time. */
-        double slice(int v, int millis) throws InterruptedException {
-            long before = done[v].sum();
+        private void park() throws InterruptedException {
+            synchronized (monitor) {
+                idle++;
+                monitor.notifyAll();
+                try {
+                    while (current < 0 && !stopped) {
+                        monitor.wait();
+                    }
+                } finally {
+                    idle--;
+                }
+            }
+        }
+
+        /** Runs variant {@code v} for about {@code millis}, from the moment it is current until every worker parked. */
+        Slice slice(int v, int millis, CpuMeter meter) throws InterruptedException, SQLException {
+            awaitParked();
+            CpuMeter.Reading before = meter.read();
+            long count = done[v].sum();
             long start = System.nanoTime();
-            current = v;
+            synchronized (monitor) {
+                current = v;
+                monitor.notifyAll();
+            }
             Thread.sleep(millis);
             current = -1;
+            awaitParked();
             long elapsed = System.nanoTime() - start;
-            long cycles = done[v].sum() - before;
+            CpuMeter.Reading after = meter.read();
+            long cycles = done[v].sum() - count;
             if (failure != null) {
                 throw new IllegalStateException("a cycle failed", failure);
             }
-            return cycles * 1e9 / elapsed;
+            if (cycles == 0) {
+                throw new IllegalStateException("no cycle completed in a " + millis + " ms slice");
+            }
+            return new Slice(cycles, elapsed, CpuMeter.clientBetween(before, after), meter.serverBetween(before, after),
+                    meter.othersBetween(before, after));
+        }
+
+        private void awaitParked() throws InterruptedException {
+            synchronized (monitor) {
+                while (idle < threads.size()) {
+                    monitor.wait();
+                }
+            }
         }
 
         void stop() throws InterruptedException {
-            stopped = true;
+            synchronized (monitor) {
+                stopped = true;
+                monitor.notifyAll();
+            }
             for (Thread thread : threads) {
                 thread.join(10_000);
             }

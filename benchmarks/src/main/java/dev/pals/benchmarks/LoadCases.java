@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The load driver: cases 3, 4, 5 and connections per held lock, PALs and raw JDBC interleaved. */
+/** The load driver: cases 3, 4 and 5, PALs and raw JDBC interleaved. */
 final class LoadCases {
     private final BenchDatabase db;
     private final SplittableRandom random;
@@ -217,20 +217,5 @@ final class LoadCases {
             return waited;
         }
         throw new IllegalStateException("raw JDBC acquired a held lock");
-    }
-
-    // ---- case 6: connections per held lock ---------------------------------------------------------------
-
-    /** Server sessions of a Locker ({@code application_name} {@code pals:<app>}). */
-    int serverSessions(String app) throws SQLException {
-        try (Connection connection = db.connect();
-                java.sql.PreparedStatement statement = connection.prepareStatement(
-                        "select count(*) from pg_stat_activity where application_name = ?")) {
-            statement.setString(1, "pals:" + app);
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
     }
 }

@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A plain loop of cycles for profiling outside JMH (with JFR, for example):
  * {@code Loop <variant> <kind> <threads> <seconds> [<variant> ...]}, each variant in turn, against
- * {@code PALS_DB_URL} or a new embedded server. Prints cycles/s per second of run.
+ * {@code PALS_DB_URL} or a new embedded server. Prints cycles/s per second of run, and CPU per cycle of
+ * this JVM and of the server's backends as {@link CpuMeter} reads them (over the whole run, which includes
+ * the JIT's warm-up: for profiling, not for the table). {@code -Dloop.repeat=N} runs the list N times.
  */
 public final class Loop {
     private Loop() {
@@ -39,6 +41,9 @@ public final class Loop {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         List<Thread> workers = new ArrayList<>();
         List<Cycle> cycles = new ArrayList<>();
+        // Workers stay alive until the CPU is read: the time of a thread that ended is not counted.
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(threads);
+        java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
         for (int t = 0; t < threads; t++) {
             String name = "loop-" + kind.id + "-" + t;
             Cycle cycle = locker == null ? Cycle.raw(db, kind, name) : Cycle.pals(locker, kind, name);
@@ -51,14 +56,16 @@ public final class Loop {
                         done.increment();
                     }
                     allocated.add(threadBean.getCurrentThreadAllocatedBytes() - before);
+                    finished.countDown();
+                    read.await();
                 } catch (Exception e) {
                     e.printStackTrace();
+                    finished.countDown();
                 }
             }, name));
         }
-        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        long cpuStart = os.getProcessCpuTime();
+        CpuMeter meter = CpuMeter.open(db);
+        CpuMeter.Reading cpuStart = meter.read();
         workers.forEach(Thread::start);
         long last = 0;
         List<Long> perSecond = new ArrayList<>();
@@ -68,11 +75,15 @@ public final class Loop {
             perSecond.add(now - last);
             last = now;
         }
+        finished.await();
+        CpuMeter.Reading cpuEnd = meter.read();
+        read.countDown();
         for (Thread worker : workers) {
             worker.join();
         }
-        long clientCpu = os.getProcessCpuTime() - cpuStart;
-        long serverCpu = serverCpuNanos(db);
+        meter.close();
+        long clientCpu = CpuMeter.clientBetween(cpuStart, cpuEnd);
+        double serverCpu = meter.serverBetween(cpuStart, cpuEnd);
         long count = done.sum();
         for (Cycle cycle : cycles) {
             cycle.close();
@@ -85,24 +96,5 @@ public final class Loop {
                 + " server backends %.1f µs; %.0f B/cycle in the cycling threads  (per second: %s)%n", variant.label,
                 kind.id, threads, perSecond.get(perSecond.size() / 2), clientCpu / 1e3 / count, serverCpu / 1e3 / count,
                 (double) allocated.sum() / count, perSecond);
-    }
-
-    /** CPU used so far by the server's client backends but our own (Linux /proc; 0 elsewhere). */
-    private static long serverCpuNanos(BenchDatabase db) throws java.sql.SQLException {
-        long ticks = 0;
-        try (java.sql.Connection connection = db.connect(); java.sql.Statement statement = connection.createStatement();
-                java.sql.ResultSet rs = statement.executeQuery("select pid from pg_stat_activity"
-                        + " where backend_type = 'client backend' and pid <> pg_backend_pid()")) {
-            while (rs.next()) {
-                try {
-                    String stat = java.nio.file.Files.readString(java.nio.file.Paths.get("/proc/" + rs.getInt(1) + "/stat"));
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                } catch (java.io.IOException e) {
-                    return 0;
-                }
-            }
-        }
-        return ticks * 10_000_000L; // USER_HZ = 100
     }
 }

@@ -11,12 +11,15 @@ import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What runs a case: the raw JDBC yardstick, or PALs with its default settings, bare, with a counting
- * listener, or with the metrics module bound to a Prometheus registry (histograms included).
+ * What runs a case: the raw JDBC yardstick, or PALs with its default settings (multiplexing on), bare,
+ * with a counting listener, or with the metrics module bound to a Prometheus registry (histograms
+ * included); or PALs with multiplexing off.
  */
 enum Variant {
     RAW("raw", "raw JDBC"),
     PALS("pals", "PALs"),
+    /** PALs with {@code multiplexing(false)}: one session per held lock, as in Python PALs. */
+    PALS_SOLO("pals-solo", "PALs, multiplexing off"),
     /** PALs with a listener that counts every event: the dispatch cost a metrics listener starts from. */
     PALS_LISTENER("pals-listener", "PALs + listener"),
     /** PALs with pals-metrics bound, as a user would run it: Prometheus registry, percentile histograms. */
@@ -47,12 +50,16 @@ enum Variant {
         return this == PALS_LISTENER ? new CountingListener() : LockListener.NONE;
     }
 
-    /** A Locker with default settings (pool size, blocking, 30 s timeout) on {@code url}. */
+    /**
+     * A Locker with default settings (multiplexing on but for {@link #PALS_SOLO}, pool of 8, blocking, 30 s
+     * timeout) on {@code url}.
+     */
     Locker open(BenchDatabase db, String app, String url) {
         if (isRaw()) {
             throw new IllegalStateException("raw JDBC has no Locker");
         }
-        JooqLocker.Builder builder = JooqLocker.builder(app).url(url).user(db.user()).password(db.password());
+        JooqLocker.Builder builder = JooqLocker.builder(app).url(url).user(db.user()).password(db.password())
+                .multiplexing(this != PALS_SOLO);
         if (this == PALS_METRICS) {
             PalsMetrics metrics = PalsMetrics.builder(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).build();
             Locker locker = builder.listener(metrics).build();

@@ -2,6 +2,7 @@ package dev.pals.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -23,14 +24,33 @@ class BenchSmokeTest {
         Report report = Bench.run(Bench.Mode.SMOKE, out);
 
         assertEquals(3 * 2, report.slices.size(), "interleaved slices per kind and thread count");
+        assertEquals(2 * 3, report.sliceGroups().size());
+        for (Interleaved.Result result : report.slices) {
+            for (double[] perRound : result.clientNanos()) {
+                for (double nanos : perRound) {
+                    assertTrue(nanos > 0, "client CPU per cycle read: " + nanos);
+                }
+            }
+        }
         assertEquals(2 * 3 * 2, report.cycles.size(), "one JMH run per variant, kind and thread count");
         assertEquals(6, report.costs.size(), "costs for PALs and raw, each kind");
-        assertFalse(report.handoff.isEmpty());
+        assertEquals(4, report.handoff.size(), "handoff: in one Locker, across two, multiplexing off, raw");
         assertFalse(report.timeout.isEmpty());
-        assertTrue(report.connections != null);
-        for (String file : new String[] {"benchmarks-results.md", "benchmarks-throughput.png", "benchmarks-handoff.png"}) {
+        assertEquals(3, report.tryLatency.size(), "try latency: many held, none held, raw");
+        assertEquals(2, report.many.size(), "held locks against sessions, multiplexing on and off");
+        for (ManyLocks.Series series : report.many) {
+            assertNull(series.stopped(), series.label() + " reached its last checkpoint");
+            ManyLocks.Point last = series.last();
+            assertEquals(Bench.checkpoints(last.locks()).length, series.points().size());
+            assertTrue(last.sessions() >= 1);
+        }
+        for (String file : new String[] {"benchmarks-results.md", "benchmarks-throughput.png", "benchmarks-handoff.png",
+            "benchmarks-cpu.png", "benchmarks-sessions.png", "benchmarks-try.png"}) {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
-        assertTrue(Files.readString(out.resolve("benchmarks-results.md")).contains("| 1. blocking cycle, 1 thread"));
+        String table = Files.readString(out.resolve("benchmarks-results.md"));
+        assertTrue(table.contains("| 1. blocking cycle, 1 thread"), table);
+        assertTrue(table.contains("| 8. CPU per blocking cycle, 1 thread"), table);
+        assertTrue(table.contains("| 10. server sessions for"), table);
     }
 }
