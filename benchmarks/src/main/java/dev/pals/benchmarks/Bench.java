@@ -457,6 +457,13 @@ public final class Bench {
                     printLatency("try", report.tryLatency);
                 }
             }
+            int[] helds = most >= 10_000 ? new int[] {0, 100, 1_000, 2_500, 10_000} : new int[] {0, most / 5, most};
+            report.sessionCost.addAll(ManyLocks.sessionCost(server, helds, mode.costCycles, 3));
+            for (ManyLocks.SessionCost cost : report.sessionCost) {
+                System.out.printf(Locale.ROOT, "raw try + unlock on a session holding %,6d locks: %.1f µs wall, CPU client"
+                        + " %.1f µs, server %.1f µs per cycle%n", cost.held(), cost.wallMicros(), cost.clientMicros(),
+                        cost.serverMicros());
+            }
             try (ManyLocks off = ManyLocks.fill(server, "bench-many-solo", false, soloMost, checkpoints(soloMost),
                     Bench::printSeries)) {
                 report.many.add(off.series());

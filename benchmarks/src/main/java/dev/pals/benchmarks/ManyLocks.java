@@ -293,6 +293,63 @@ final class ManyLocks implements AutoCloseable {
         }
     }
 
+    /** Raw JDBC try + unlock cycles on a connection that holds {@code held} other locks: per cycle, medians. */
+    record SessionCost(int held, double wallMicros, double clientMicros, double serverMicros) {
+    }
+
+    /**
+     * What one more statement costs on a session that already holds many locks: raw JDBC, one connection
+     * per count holding that many locks, try + unlock cycles on another key, the counts in turn, {@code
+     * repeats} times; medians of the repeats. (PostgreSQL walks the session's local lock table at the end of
+     * every transaction, and each autocommit statement is one.)
+     */
+    static List<SessionCost> sessionCost(BenchDatabase db, int[] helds, int cycles, int repeats) throws SQLException {
+        List<RawJdbc> raws = new ArrayList<>();
+        double[][][] perRepeat = new double[helds.length][3][repeats];
+        try (CpuMeter meter = CpuMeter.open(db)) {
+            for (int i = 0; i < helds.length; i++) {
+                RawJdbc raw = new RawJdbc(db.connect());
+                raws.add(raw);
+                for (int k = 0; k < helds[i]; k++) {
+                    raw.lock(LockKey.named("bench-held-" + i, Integer.toString(k)).value());
+                }
+                long key = LockKey.named("bench-held-" + i, "probe").value();
+                for (int w = 0; w < Math.min(cycles, 500); w++) { // warm: the statements prepared on the server
+                    raw.tryLock(key);
+                    raw.unlock(key);
+                }
+            }
+            for (int rep = 0; rep < repeats; rep++) {
+                for (int i = 0; i < helds.length; i++) {
+                    RawJdbc raw = raws.get(i);
+                    long key = LockKey.named("bench-held-" + i, "probe").value();
+                    CpuMeter.Reading before = meter.read();
+                    long start = System.nanoTime();
+                    for (int c = 0; c < cycles; c++) {
+                        if (!raw.tryLock(key) || !raw.unlock(key)) {
+                            throw new IllegalStateException("an uncontended raw try + unlock failed");
+                        }
+                    }
+                    long wall = System.nanoTime() - start;
+                    CpuMeter.Reading after = meter.read();
+                    perRepeat[i][0][rep] = wall / 1e3 / cycles;
+                    perRepeat[i][1][rep] = CpuMeter.clientBetween(before, after) / 1e3 / cycles;
+                    perRepeat[i][2][rep] = meter.serverBetween(before, after) / 1e3 / cycles;
+                }
+            }
+        } finally {
+            for (RawJdbc raw : raws) {
+                raw.close();
+            }
+        }
+        List<SessionCost> costs = new ArrayList<>();
+        for (int i = 0; i < helds.length; i++) {
+            costs.add(new SessionCost(helds[i], Interleaved.median(perRepeat[i][0]), Interleaved.median(perRepeat[i][1]),
+                    Interleaved.median(perRepeat[i][2])));
+        }
+        return costs;
+    }
+
     /** Closes the Locker, which releases every lock (their sessions end). */
     @Override
     public void close() throws SQLException {

@@ -27,6 +27,7 @@ final class Report {
     final Map<String, Samples> tryLatency = new LinkedHashMap<>();
     int tryLatencyHeld;
     final List<ManyLocks.Series> many = new ArrayList<>();
+    final List<ManyLocks.SessionCost> sessionCost = new ArrayList<>();
     /** The server the many-locks cases ran on. */
     String manyServer = "";
 
@@ -261,6 +262,7 @@ final class Report {
                 "600–960 cycles/s blocking, 1,360 try; about 11 statements per cycle", "pgbench: 11,350 pairs/s", "–",
                 "–", "–");
         tryRows(md);
+        sessionCostRows(md);
         manyRows(md);
         md.append('\n');
         md.append("Machine and settings:\n\n");
@@ -397,6 +399,17 @@ final class Report {
         }
     }
 
+    private void sessionCostRows(StringBuilder md) {
+        if (sessionCost.size() < 2) {
+            return;
+        }
+        ManyLocks.SessionCost none = sessionCost.get(0);
+        ManyLocks.SessionCost most = sessionCost.get(sessionCost.size() - 1);
+        row(md, "9. raw JDBC try + unlock on a session already holding " + fmt("%,d", most.held())
+                        + " locks: server CPU per cycle (µs)", "–", fmt("%.1f (holding none: %.1f)", most.serverMicros(),
+                        none.serverMicros()), "–", "–", "–");
+    }
+
     private void manyRows(StringBuilder md) {
         for (ManyLocks.Series series : many) {
             ManyLocks.Point last = series.last();
@@ -493,6 +506,18 @@ final class Report {
             md.append("Case 9, uncontended try-acquire latency (acquire(false) on a free key, the release after it not"
                     + " timed; 64 keys in turn; variants in alternating batches):\n\n");
             percentileTable(md, tryLatency);
+        }
+        if (!sessionCost.isEmpty()) {
+            md.append("Case 9, what a statement costs on a session that holds many locks: raw JDBC, one connection per"
+                    + " count holding that many locks, try + unlock cycles on another key, the counts in turn three times,"
+                    + " medians:\n\n");
+            md.append("| Locks held by the session | wall µs per cycle | client CPU µs | server CPU µs |\n");
+            md.append("| ---: | ---: | ---: | ---: |\n");
+            for (ManyLocks.SessionCost cost : sessionCost) {
+                md.append(fmt("| %,d | %.1f | %.1f | %.1f |\n", cost.held(), cost.wallMicros(), cost.clientMicros(),
+                        cost.serverMicros()));
+            }
+            md.append('\n');
         }
         if (!handoff.isEmpty()) {
             md.append("Case 4, handoff (the holder's release() call to the waiter's acquire() returning; variants in"
