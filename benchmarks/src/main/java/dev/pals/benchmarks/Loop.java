@@ -36,6 +36,7 @@ public final class Loop {
         Locker locker = variant.isRaw() ? null : variant.open(db, Cycle.APP);
         LongAdder done = new LongAdder();
         LongAdder allocated = new LongAdder();
+        LongAdder parked = new LongAdder();
         com.sun.management.ThreadMXBean threadBean = (com.sun.management.ThreadMXBean)
                 java.lang.management.ManagementFactory.getThreadMXBean();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -51,11 +52,13 @@ public final class Loop {
             workers.add(new Thread(() -> {
                 try {
                     long before = threadBean.getCurrentThreadAllocatedBytes();
+                    long waitedBefore = threadBean.getThreadInfo(Thread.currentThread().getId()).getWaitedCount();
                     while (System.nanoTime() < end) {
                         cycle.run();
                         done.increment();
                     }
                     allocated.add(threadBean.getCurrentThreadAllocatedBytes() - before);
+                    parked.add(threadBean.getThreadInfo(Thread.currentThread().getId()).getWaitedCount() - waitedBefore);
                     finished.countDown();
                     read.await();
                 } catch (Exception e) {
@@ -93,8 +96,8 @@ public final class Loop {
         }
         perSecond.sort(null);
         System.out.printf(Locale.ROOT, "%-15s %-8s %d threads: median %,d cycles/s; CPU per cycle: client %.1f µs,"
-                + " server backends %.1f µs; %.0f B/cycle in the cycling threads  (per second: %s)%n", variant.label,
+                + " server backends %.1f µs; %.0f B/cycle, %.3f waits (parks) per cycle in the cycling threads  (per second: %s)%n", variant.label,
                 kind.id, threads, perSecond.get(perSecond.size() / 2), clientCpu / 1e3 / count, serverCpu / 1e3 / count,
-                (double) allocated.sum() / count, perSecond);
+                (double) allocated.sum() / count, (double) parked.sum() / count, perSecond);
     }
 }
