@@ -255,8 +255,8 @@ public final class Bench {
                                 Interleaved.median(result.serverNanos()[v]) / 1e3, Interleaved.median(cpu),
                                 Interleaved.median(result.othersCores()[v]), result.rounds(), blocking ? ", repeat " + (result.repeat() + 1) : "");
                     }
-                    System.out.println("        JIT compile time during the recorded slices: " + result.compileMillis()
-                            + " ms");
+                    System.out.println("        warm-up: " + result.warmupRounds() + " rounds; JIT compile time during"
+                            + " the recorded slices: " + result.compileMillis() + " ms");
                 }
             }
         }

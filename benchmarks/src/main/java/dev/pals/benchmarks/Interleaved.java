@@ -26,7 +26,7 @@ final class Interleaved {
      * how many cores the rest of the machine kept busy meanwhile (other work, not at nice > 0).
      */
     record Result(Cycle.Kind kind, int threads, List<Variant> variants, double[][] rates, double[][] clientNanos,
-            double[][] serverNanos, double[][] othersCores, long compileMillis, int repeat) {
+            double[][] serverNanos, double[][] othersCores, long compileMillis, int warmupRounds, int repeat) {
         int rounds() {
             return rates[0].length;
         }
@@ -36,12 +36,16 @@ final class Interleaved {
         }
     }
 
+    /** JIT compile time (ms) in a warm-up round below which the JIT counts as quiet. */
+    static final long QUIET_JIT_MILLIS = 10;
+
     private Interleaved() {
     }
 
     /**
      * Runs {@code variants} (the first must be {@link Variant#RAW}) in slices of {@code sliceMillis}:
-     * {@code warmupMillis} for each first, unrecorded, then {@code rounds} rounds of one slice each.
+     * {@code warmupMillis} for each first (longer while the JIT still compiles), unrecorded, then {@code
+     * rounds} rounds of one slice each.
      */
     static Result run(BenchDatabase db, CpuMeter meter, Cycle.Kind kind, int threads, List<Variant> variants,
             int warmupMillis, int sliceMillis, int rounds, int repeat) throws Exception {
@@ -65,9 +69,19 @@ final class Interleaved {
             }
             Workers workers = new Workers(cycles, done);
             try {
-                for (int w = 0; w < Math.max(1, warmupMillis / sliceMillis); w++) {
+                // Warm-up, unrecorded: at least warmupMillis per variant, then on until the JIT is quiet (a
+                // whole round of slices with at most QUIET_JIT_MILLIS of compiling), up to three times as long.
+                int minRounds = Math.max(1, warmupMillis / sliceMillis);
+                int warmRounds = 0;
+                while (true) {
+                    long compiledBefore = compileMillis();
                     for (int v = 0; v < n; v++) {
                         workers.slice(v, sliceMillis, meter);
+                    }
+                    warmRounds++;
+                    boolean quiet = compileMillis() - compiledBefore <= QUIET_JIT_MILLIS;
+                    if (warmRounds >= minRounds && quiet || warmRounds >= 3 * minRounds + 4) {
+                        break;
                     }
                 }
                 double[][] rates = new double[n][rounds];
@@ -86,7 +100,7 @@ final class Interleaved {
                     }
                 }
                 return new Result(kind, threads, List.copyOf(variants), rates, client, server, others,
-                        compileMillis() - compileStart, repeat);
+                        compileMillis() - compileStart, warmRounds, repeat);
             } finally {
                 workers.stop();
             }

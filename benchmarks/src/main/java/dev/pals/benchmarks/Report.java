@@ -452,20 +452,22 @@ final class Report {
                 + " the rest of the machine kept busy during the slices (/proc/stat, user + system + interrupts, less"
                 + " this JVM and the backends; the nice-19 keep-awake loops not counted), median; quieter half: the"
                 + " efficiency over the rounds where others kept fewer cores busy than in the median round. JIT: ms the"
-                + " JIT compiled during the recorded slices (warm-up excluded).\n\n");
+                + " JIT compiled during the recorded slices; warm-up rounds (unrecorded, per repeat): at least the mode's"
+                + " warm-up, then on until a round saw at most " + Interleaved.QUIET_JIT_MILLIS + " ms of compiling.\n\n");
         md.append("| Kind | Threads | Variant | rounds | cycles/s | ratio | client µs | server µs | efficiency | quartiles"
-                + " | repeats | quieter half | others (cores) | JIT ms |\n");
-        md.append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |\n");
+                + " | repeats | quieter half | others (cores) | JIT ms | warm-up rounds |\n");
+        md.append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | --- |\n");
         for (Slices group : groups) {
             for (Variant variant : group.variants) {
-                md.append(fmt("| %s | %d | %s | %d | %,.0f | %.3f | %.1f | %.1f | %.3f | %.3f–%.3f | %s | %.3f | %.2f | %d |\n",
+                md.append(fmt("| %s | %d | %s | %d | %,.0f | %.3f | %.1f | %.1f | %.3f | %.3f–%.3f | %s | %.3f | %.2f | %d | %s |\n",
                         group.kind.id, group.threads, variant.label, group.rounds(), group.rate(variant),
                         group.ratio(variant), group.clientMicros(variant), group.serverMicros(variant),
                         group.efficiency(variant), group.efficiencyPercentile(variant, 25),
                         group.efficiencyPercentile(variant, 75),
                         Arrays.stream(group.repeatEfficiencies(variant)).mapToObj(x -> fmt("%.3f", x))
                                 .collect(Collectors.joining(", ")), group.quietEfficiency(variant), group.othersCores(),
-                        group.compileMillis()));
+                        group.compileMillis(), group.repeats.stream().map(r -> Integer.toString(r.warmupRounds()))
+                                .collect(Collectors.joining(", "))));
             }
         }
         md.append('\n');
