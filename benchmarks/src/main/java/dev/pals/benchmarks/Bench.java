@@ -521,6 +521,9 @@ public final class Bench {
             Charts.latency("Uncontended try-acquire (lower is better)", report.tryLatency, subtitle,
                     out.resolve("benchmarks-try.png"));
         }
+        Path data = Paths.get("target", "bench-" + mode.id() + "-slices.csv");
+        Files.createDirectories(data.toAbsolutePath().getParent());
+        Files.writeString(data, report.slicesCsv(), StandardCharsets.UTF_8);
         String markdown = report.markdown();
         Files.writeString(out.resolve("benchmarks-results.md"), markdown, StandardCharsets.UTF_8);
         System.out.println();

@@ -86,11 +86,21 @@ final class Report {
         }
 
         double clientMicros(Variant variant) {
-            return Interleaved.median(perRound(variant, (res, v, raw, r) -> res.clientNanos()[v][r])) / 1e3;
+            return clientMicros(variant, 50);
         }
 
         double serverMicros(Variant variant) {
-            return Interleaved.median(perRound(variant, (res, v, raw, r) -> res.serverNanos()[v][r])) / 1e3;
+            return serverMicros(variant, 50);
+        }
+
+        /** A percentile over the variant's slices of this JVM's CPU per cycle. */
+        double clientMicros(Variant variant, double p) {
+            return Interleaved.percentile(perRound(variant, (res, v, raw, r) -> res.clientNanos()[v][r]), p) / 1e3;
+        }
+
+        /** A percentile over the variant's slices of the server backends' CPU per cycle. */
+        double serverMicros(Variant variant, double p) {
+            return Interleaved.percentile(perRound(variant, (res, v, raw, r) -> res.serverNanos()[v][r]), p) / 1e3;
         }
 
         boolean serverKnown() {
@@ -199,6 +209,22 @@ final class Report {
         return null;
     }
 
+    /** Every recorded slice of cases 1, 2 and 8, one line each, for looking at a run again. */
+    String slicesCsv() {
+        StringBuilder csv = new StringBuilder("kind,threads,repeat,round,variant,cycles_per_s,client_ns_per_cycle,"
+                + "server_ns_per_cycle,others_cores\n");
+        for (Interleaved.Result result : slices) {
+            for (int v = 0; v < result.variants().size(); v++) {
+                for (int r = 0; r < result.rounds(); r++) {
+                    csv.append(fmt("%s,%d,%d,%d,%s,%.1f,%.1f,%.1f,%.3f\n", result.kind().id, result.threads(),
+                            result.repeat() + 1, r + 1, result.variants().get(v).id, result.rates()[v][r],
+                            result.clientNanos()[v][r], result.serverNanos()[v][r], result.othersCores()[v][r]));
+                }
+            }
+        }
+        return csv.toString();
+    }
+
     // ---- JMH ---------------------------------------------------------------------------------------------
 
     private List<CycleResult> of(Cycle.Kind kind, int threads, Variant variant) {
@@ -232,8 +258,8 @@ final class Report {
                 continue;
             }
             for (Variant variant : group.variants) {
-                stacks.add(new Charts.Stack(variant.label, threads(threads), group.clientMicros(variant),
-                        group.serverKnown() ? group.serverMicros(variant) : 0));
+                stacks.add(new Charts.Stack(variant.label, threads(threads), group.clientMicros(variant, 25),
+                        group.serverKnown() ? group.serverMicros(variant, 25) : 0));
             }
         }
         return stacks;
@@ -292,18 +318,20 @@ final class Report {
                 String met = variant == Variant.PALS ? yesNo(eff >= CPU_TARGET)
                         : variant == Variant.PALS_METRICS ? yesNo(eff >= CPU_METRICS_TARGET) : "–";
                 row(md, "8. CPU per blocking cycle, " + threads(threads) + (variant == Variant.PALS ? "" : ", " + variant.label)
-                        + ": client + server (µs)" + (group.serverKnown() ? "" : " [server not readable: client only]"),
+                        + ": client + server (µs, lower quartile of slices)"
+                        + (group.serverKnown() ? "" : " [server not readable: client only]"),
                         cpu(group, variant), cpu(group, Variant.RAW),
                         fmt("%.2f", eff) + (repeats.length > 1 ? " (" + range(repeats) + ")" : ""), target, met);
             }
         }
     }
 
+    /** Lower quartiles over the slices: the figures of the least disturbed slices (see the details). */
     private String cpu(Slices group, Variant variant) {
         if (!group.serverKnown()) {
-            return fmt("%.1f", group.clientMicros(variant));
+            return fmt("%.1f", group.clientMicros(variant, 25));
         }
-        return fmt("%.1f + %.1f", group.clientMicros(variant), group.serverMicros(variant));
+        return fmt("%.1f + %.1f", group.clientMicros(variant, 25), group.serverMicros(variant, 25));
     }
 
     private static String range(double[] values) {
@@ -446,7 +474,11 @@ final class Report {
                 + " every round), each slice reading its cycles and the CPU both sides used; a ratio is taken within"
                 + " each round, then the median. Cycles/s: over all of a variant's slices. CPU per cycle: client = every"
                 + " thread of the benchmark JVM (/proc/self/task/*/schedstat), server = every client backend of the"
-                + " server but the meter's own (/proc/<pid>/schedstat); medians over rounds. Efficiency: raw's CPU per"
+                + " server but the meter's own (/proc/<pid>/schedstat); lower quartile and median over the slices (on"
+                + " this shared VM the CPU per cycle of every variant, raw JDBC included, moves between levels up to"
+                + " about 3× apart from one stretch of slices to the next, while a plain computing loop's CPU time"
+                + " stays put: a median can land on either level, the lower quartile is the undisturbed one, and the"
+                + " within-round ratios cancel the move). Efficiency: raw's CPU per"
                 + " cycle over the variant's, median of the within-round ratios; quartiles of those ratios, and the"
                 + " median of each repeat (its own Lockers and connections, at another point of the run). Others: cores"
                 + " the rest of the machine kept busy during the slices (/proc/stat, user + system + interrupts, less"
@@ -454,14 +486,17 @@ final class Report {
                 + " efficiency over the rounds where others kept fewer cores busy than in the median round. JIT: ms the"
                 + " JIT compiled during the recorded slices; warm-up rounds (unrecorded, per repeat): at least the mode's"
                 + " warm-up, then on until a round saw at most " + Interleaved.QUIET_JIT_MILLIS + " ms of compiling.\n\n");
-        md.append("| Kind | Threads | Variant | rounds | cycles/s | ratio | client µs | server µs | efficiency | quartiles"
+        md.append("| Kind | Threads | Variant | rounds | cycles/s | ratio | client µs (p25 / median) | server µs (p25 / median)"
+                + " | efficiency | quartiles"
                 + " | repeats | quieter half | others (cores) | JIT ms | warm-up rounds |\n");
         md.append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | --- |\n");
         for (Slices group : groups) {
             for (Variant variant : group.variants) {
-                md.append(fmt("| %s | %d | %s | %d | %,.0f | %.3f | %.1f | %.1f | %.3f | %.3f–%.3f | %s | %.3f | %.2f | %d | %s |\n",
+                md.append(fmt("| %s | %d | %s | %d | %,.0f | %.3f | %.1f / %.1f | %.1f / %.1f | %.3f | %.3f–%.3f | %s | %.3f"
+                        + " | %.2f | %d | %s |\n",
                         group.kind.id, group.threads, variant.label, group.rounds(), group.rate(variant),
-                        group.ratio(variant), group.clientMicros(variant), group.serverMicros(variant),
+                        group.ratio(variant), group.clientMicros(variant, 25), group.clientMicros(variant),
+                        group.serverMicros(variant, 25), group.serverMicros(variant),
                         group.efficiency(variant), group.efficiencyPercentile(variant, 25),
                         group.efficiencyPercentile(variant, 75),
                         Arrays.stream(group.repeatEfficiencies(variant)).mapToObj(x -> fmt("%.3f", x))
