@@ -236,7 +236,7 @@ public final class Bench {
                     }
                     Interleaved.Result result = Interleaved.run(db, meter, kind, threads, variants,
                             first ? mode.sliceWarmupMillis : 4 * mode.sliceMillis, mode.sliceMillis,
-                            blocking ? blockingRounds : mode.sliceRounds, blocking ? repeat++ : 0);
+                            blocking ? blockingRounds : mode.sliceRounds, blocking ? repeat++ : 0, mode != Mode.SMOKE);
                     first = false;
                     report.slices.add(result);
                     for (Variant variant : variants) {

@@ -44,11 +44,11 @@ final class Interleaved {
 
     /**
      * Runs {@code variants} (the first must be {@link Variant#RAW}) in slices of {@code sliceMillis}:
-     * {@code warmupMillis} for each first (longer while the JIT still compiles), unrecorded, then {@code
-     * rounds} rounds of one slice each.
+     * {@code warmupMillis} for each first (longer while the JIT still compiles, if {@code untilJitQuiet}),
+     * unrecorded, then {@code rounds} rounds of one slice each.
      */
     static Result run(BenchDatabase db, CpuMeter meter, Cycle.Kind kind, int threads, List<Variant> variants,
-            int warmupMillis, int sliceMillis, int rounds, int repeat) throws Exception {
+            int warmupMillis, int sliceMillis, int rounds, int repeat, boolean untilJitQuiet) throws Exception {
         int n = variants.size();
         List<Locker> lockers = new ArrayList<>();
         Cycle[][] cycles = new Cycle[n][threads];
@@ -80,7 +80,7 @@ final class Interleaved {
                     }
                     warmRounds++;
                     boolean quiet = compileMillis() - compiledBefore <= QUIET_JIT_MILLIS;
-                    if (warmRounds >= minRounds && quiet || warmRounds >= 3 * minRounds + 4) {
+                    if (warmRounds >= minRounds && (quiet || !untilJitQuiet) || warmRounds >= 3 * minRounds + 4) {
                         break;
                     }
                 }
@@ -206,7 +206,10 @@ final class Interleaved {
             }
         }
 
-        /** Runs variant {@code v} for about {@code millis}, from the moment it is current until every worker parked. */
+        /**
+         * Runs variant {@code v} for about {@code millis} (longer if no cycle is done by then), from the
+         * moment it is current until every worker parked.
+         */
         Slice slice(int v, int millis, CpuMeter meter) throws InterruptedException, SQLException {
             awaitParked();
             CpuMeter.Reading before = meter.read();
@@ -217,6 +220,11 @@ final class Interleaved {
                 monitor.notifyAll();
             }
             Thread.sleep(millis);
+            // On a starved machine a slice may end before its first cycle: it runs on until one is done.
+            long giveUp = System.nanoTime() + 60_000_000_000L;
+            while (done[v].sum() == count && failure == null && System.nanoTime() < giveUp) {
+                Thread.sleep(5);
+            }
             current = -1;
             awaitParked();
             long elapsed = System.nanoTime() - start;

@@ -350,11 +350,24 @@ final class ManyLocks implements AutoCloseable {
         return costs;
     }
 
-    /** Closes the Locker, which releases every lock (their sessions end). */
+    /**
+     * Closes the Locker, which releases every lock (their sessions end), and waits up to 60 s until the
+     * server has seen its sessions go (backends exit asynchronously; a server stopped while a thousand
+     * still exit may not stop in time).
+     */
     @Override
     public void close() throws SQLException {
         held.clear();
         locker.close();
-        observer.close();
+        try {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (sessionPids().length > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            observer.close();
+        }
     }
 }

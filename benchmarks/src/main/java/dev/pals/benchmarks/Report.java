@@ -132,6 +132,27 @@ final class Report {
             return Interleaved.median(efficiencies(variant, null));
         }
 
+        /**
+         * A bootstrap 95% interval of {@link #efficiency}: the 2.5th and 97.5th percentiles of the medians
+         * of 2,000 resamples of the rounds (fixed seed, so a report renders the same twice).
+         */
+        double[] efficiencyInterval(Variant variant) {
+            double[] ratios = efficiencies(variant, null);
+            if (ratios.length == 0) {
+                return new double[] {Double.NaN, Double.NaN};
+            }
+            java.util.SplittableRandom random = new java.util.SplittableRandom(20_251_204L);
+            double[] medians = new double[2000];
+            double[] sample = new double[ratios.length];
+            for (int b = 0; b < medians.length; b++) {
+                for (int i = 0; i < sample.length; i++) {
+                    sample[i] = ratios[random.nextInt(ratios.length)];
+                }
+                medians[b] = Interleaved.median(sample);
+            }
+            return new double[] {Interleaved.percentile(medians, 2.5), Interleaved.percentile(medians, 97.5)};
+        }
+
         /** The same, quartiles. */
         double efficiencyPercentile(Variant variant, double p) {
             return Interleaved.percentile(efficiencies(variant, null), p);
@@ -314,14 +335,18 @@ final class Report {
                 }
                 double eff = group.efficiency(variant);
                 double[] repeats = group.repeatEfficiencies(variant);
+                double[] interval = group.efficiencyInterval(variant);
                 String target = variant == Variant.PALS ? "≥ 0.95" : variant == Variant.PALS_METRICS ? "≥ 0.90" : "–";
-                String met = variant == Variant.PALS ? yesNo(eff >= CPU_TARGET)
-                        : variant == Variant.PALS_METRICS ? yesNo(eff >= CPU_METRICS_TARGET) : "–";
+                double goal = variant == Variant.PALS ? CPU_TARGET : CPU_METRICS_TARGET;
+                String met = variant == Variant.PALS || variant == Variant.PALS_METRICS
+                        ? yesNo(eff >= goal) + (interval[0] < goal && goal <= interval[1] ? " (the target is inside the CI)" : "")
+                        : "–";
                 row(md, "8. CPU per blocking cycle, " + threads(threads) + (variant == Variant.PALS ? "" : ", " + variant.label)
                         + ": client + server (µs, lower quartile of slices)"
                         + (group.serverKnown() ? "" : " [server not readable: client only]"),
                         cpu(group, variant), cpu(group, Variant.RAW),
-                        fmt("%.2f", eff) + (repeats.length > 1 ? " (" + range(repeats) + ")" : ""), target, met);
+                        fmt("%.2f", eff) + fmt(" (95%% CI %.2f–%.2f", interval[0], interval[1])
+                                + (repeats.length > 1 ? "; repeats " + range(repeats) : "") + ")", target, met);
             }
         }
     }
@@ -479,7 +504,8 @@ final class Report {
                 + " about 3× apart from one stretch of slices to the next, while a plain computing loop's CPU time"
                 + " stays put: a median can land on either level, the lower quartile is the undisturbed one, and the"
                 + " within-round ratios cancel the move). Efficiency: raw's CPU per"
-                + " cycle over the variant's, median of the within-round ratios; quartiles of those ratios, and the"
+                + " cycle over the variant's, median of the within-round ratios; a bootstrap 95% interval of that median"
+                + " (2,000 resamples of the rounds); quartiles of those ratios, and the"
                 + " median of each repeat (its own Lockers and connections, at another point of the run). Others: cores"
                 + " the rest of the machine kept busy during the slices (/proc/stat, user + system + interrupts, less"
                 + " this JVM and the backends; the nice-19 keep-awake loops not counted), median; quieter half: the"
@@ -487,17 +513,18 @@ final class Report {
                 + " JIT compiled during the recorded slices; warm-up rounds (unrecorded, per repeat): at least the mode's"
                 + " warm-up, then on until a round saw at most " + Interleaved.QUIET_JIT_MILLIS + " ms of compiling.\n\n");
         md.append("| Kind | Threads | Variant | rounds | cycles/s | ratio | client µs (p25 / median) | server µs (p25 / median)"
-                + " | efficiency | quartiles"
+                + " | efficiency | 95% CI | quartiles"
                 + " | repeats | quieter half | others (cores) | JIT ms | warm-up rounds |\n");
-        md.append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | --- |\n");
+        md.append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: | --- |\n");
         for (Slices group : groups) {
             for (Variant variant : group.variants) {
-                md.append(fmt("| %s | %d | %s | %d | %,.0f | %.3f | %.1f / %.1f | %.1f / %.1f | %.3f | %.3f–%.3f | %s | %.3f"
+                double[] interval = group.efficiencyInterval(variant);
+                md.append(fmt("| %s | %d | %s | %d | %,.0f | %.3f | %.1f / %.1f | %.1f / %.1f | %.3f | %.3f–%.3f | %.3f–%.3f | %s | %.3f"
                         + " | %.2f | %d | %s |\n",
                         group.kind.id, group.threads, variant.label, group.rounds(), group.rate(variant),
                         group.ratio(variant), group.clientMicros(variant, 25), group.clientMicros(variant),
                         group.serverMicros(variant, 25), group.serverMicros(variant),
-                        group.efficiency(variant), group.efficiencyPercentile(variant, 25),
+                        group.efficiency(variant), interval[0], interval[1], group.efficiencyPercentile(variant, 25),
                         group.efficiencyPercentile(variant, 75),
                         Arrays.stream(group.repeatEfficiencies(variant)).mapToObj(x -> fmt("%.3f", x))
                                 .collect(Collectors.joining(", ")), group.quietEfficiency(variant), group.othersCores(),
