@@ -482,7 +482,8 @@ final class Report {
             double server = series.serverBytesPerHeldLock();
             row(md, "11. memory per held lock, " + series.label() + ", at " + fmt("%,d", series.last().locks())
                             + " held: JVM heap (+ the Lock handle)" + (Double.isNaN(server) ? "" : "; server PSS"),
-                    fmt("%,.0f B (+ %,.0f B)", series.bytesPerHeldLock(), series.bytesPerHandle())
+                    fmt("%,.0f B", series.bytesPerHeldLock())
+                            + (series.handles() >= 5_000 ? fmt(" (+ %,.0f B)", series.bytesPerHandle()) : " (+ handle: n/a)")
                             + (Double.isNaN(server) ? "" : fmt("; %,.0f KiB", server / 1024)),
                     "–", "–", "–", "–");
         }
@@ -546,8 +547,9 @@ final class Report {
                         + " those sessions (sum of the backends' PSS, /proc/<pid>/smaps_rollup). Server: ")
                 .append(manyServer).append(".\n\n");
         for (ManyLocks.Series series : many) {
-            md.append(fmt("%s (pool size %,d): heap %,.0f B per Lock handle (%,d handles made before any acquire)",
-                    series.label(), series.poolSize(), series.bytesPerHandle(), series.handles()));
+            md.append(fmt("%s (pool size %,d): heap %s per Lock handle (%,d handles made before any acquire)",
+                    series.label(), series.poolSize(), series.handles() >= 5_000 ? fmt("%,.0f B", series.bytesPerHandle())
+                            : "n/a (too few handles to rise above the GC measurement's noise)", series.handles()));
             if (series.stopped() != null) {
                 md.append("; stopped: ").append(series.stopped());
             }
