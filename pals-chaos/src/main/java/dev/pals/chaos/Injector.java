@@ -32,6 +32,8 @@ final class Injector {
     private final List<Thread> threads = new ArrayList<>();
     private final Map<FaultKind, AtomicInteger> done = new EnumMap<>(FaultKind.class);
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    /** Why the run cannot go on (the server did not come back), or null. */
+    private volatile String fatal;
     private long startNanos;
 
     Injector(Settings settings, Server server, List<WorkerSlot> slots, Control control, String applicationName) {
@@ -72,6 +74,10 @@ final class Injector {
         return List.copyOf(errors);
     }
 
+    String fatal() {
+        return fatal;
+    }
+
     private void schedule(FaultKind kind) {
         SplittableRandom random = new SplittableRandom(settings.seed() * 31 + kind.ordinal() * 0x5DEECE66DL);
         double gap = settings.duration().toNanos() / (double) settings.faultsPerKind();
@@ -92,6 +98,10 @@ final class Injector {
                 return;
             } catch (Exception e) {
                 errors.add(kind + " #" + i + ": " + e);
+                if (kind == FaultKind.RESTART) {
+                    fatal = "the server did not restart: " + e;
+                    return;
+                }
             }
         }
     }

@@ -62,6 +62,9 @@ final class Run {
         List<TcpProxy> proxies = new ArrayList<>();
         Process witness = null;
         Injector injector = null;
+        // Should this process be ended (Ctrl-C), no worker may stay behind, least of all a stopped one.
+        Thread cleanUp = new Thread(() -> slots.forEach(WorkerSlot::destroy), "chaos-clean-up");
+        Runtime.getRuntime().addShutdownHook(cleanUp);
         try (Server server = new Server(logDir)) {
             List<String> witnessCommand = javaCommand("-Xms128m", "-Xmx256m", "-XX:+UseSerialGC");
             witnessCommand.add(Witness.class.getName());
@@ -98,6 +101,9 @@ final class Run {
                 long runStart = System.nanoTime();
                 long nextReport = runStart + TimeUnit.SECONDS.toNanos(10);
                 while (!done(runStart, control, injector)) {
+                    if (injector.fatal() != null) {
+                        throw new IllegalStateException("the run cannot go on: " + injector.fatal());
+                    }
                     Thread.sleep(250);
                     facts.loadMax = Math.max(facts.loadMax, load());
                     if (System.nanoTime() >= nextReport) {
@@ -142,6 +148,7 @@ final class Run {
                 throw new IllegalStateException("the witness did not exit");
             }
         } finally {
+            Runtime.getRuntime().removeShutdownHook(cleanUp);
             if (injector != null) {
                 injector.stop();
             }

@@ -42,10 +42,10 @@ final class Server implements AutoCloseable {
         return DriverManager.getConnection(server.url(), properties);
     }
 
-    /** Statements that must happen (undoing a fault): retried, for up to a minute, while the server restarts. */
+    /** Statements that must happen (undoing a fault): retried, for up to five minutes, while the server restarts. */
     void mustRun(String... statements) throws InterruptedException {
         SQLException last = null;
-        for (int attempt = 0; attempt < 300; attempt++) {
+        for (int attempt = 0; attempt < 1_500; attempt++) {
             try (Connection connection = connect(); var statement = connection.createStatement()) {
                 for (String sql : statements) {
                     statement.execute(sql);

@@ -109,11 +109,15 @@ final class WorkerSlot {
         return current.exitValue();
     }
 
-    /** Kills whatever still runs (the end of a failed run). */
-    synchronized void destroy() {
-        stopping = true;
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly();
+    /** Kills whatever still runs (the end of a failed run); SIGKILL ends a stopped (paused) process too. */
+    void destroy() {
+        Process current;
+        synchronized (this) {
+            stopping = true;
+            current = process;
+        }
+        if (current != null && current.isAlive()) {
+            current.destroyForcibly();
         }
     }
 

@@ -2,9 +2,11 @@ package dev.pals.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -40,7 +42,10 @@ public final class EmbeddedServer implements AutoCloseable {
         }
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDirectory)
-                .setCleanDataDirectory(false);
+                .setCleanDataDirectory(false)
+                // A busy machine can take longer than zonky's 10 s; a start that gives up cannot be retried
+                // (zonky keeps its lock on the data directory).
+                .setPGStartupWait(Duration.ofSeconds(120));
         if (port != 0) {
             builder.setPort(port);
         }
