@@ -65,6 +65,14 @@ final class Run {
         // Should this process be ended (Ctrl-C), no worker may stay behind, least of all a stopped one.
         Thread cleanUp = new Thread(() -> slots.forEach(WorkerSlot::destroy), "chaos-clean-up");
         Runtime.getRuntime().addShutdownHook(cleanUp);
+        // What the embedded server's tools say (pg_ctl's output, zonky's notes) goes to a file of the run.
+        java.util.logging.Logger zonky = java.util.logging.Logger.getLogger("io.zonky");
+        java.util.logging.FileHandler serverTools = new java.util.logging.FileHandler(out.resolve("server-tools.log")
+                .toString());
+        serverTools.setFormatter(new java.util.logging.SimpleFormatter());
+        serverTools.setLevel(java.util.logging.Level.ALL);
+        zonky.setLevel(java.util.logging.Level.ALL);
+        zonky.addHandler(serverTools);
         try (Server server = new Server(logDir)) {
             List<String> witnessCommand = javaCommand("-Xms128m", "-Xmx256m", "-XX:+UseSerialGC");
             witnessCommand.add(Witness.class.getName());
@@ -148,6 +156,8 @@ final class Run {
                 throw new IllegalStateException("the witness did not exit");
             }
         } finally {
+            zonky.removeHandler(serverTools);
+            serverTools.close();
             Runtime.getRuntime().removeShutdownHook(cleanUp);
             if (injector != null) {
                 injector.stop();

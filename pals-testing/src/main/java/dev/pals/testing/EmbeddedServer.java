@@ -54,11 +54,23 @@ public final class EmbeddedServer implements AutoCloseable {
         port = postgres.getPort();
     }
 
-    /** Stops it (a fast shutdown: sessions end, their locks with them). */
+    /** Stops it (a fast shutdown: sessions end, their locks with them), and waits until it is gone. */
     public synchronized void stop() throws IOException {
         if (postgres != null) {
             postgres.close();
             postgres = null;
+            // zonky's pg_ctl gives up after 5 s while the server goes on shutting down (on a busy machine, or
+            // with clients trickling in through a stalled proxy): a start before it is gone would fail.
+            Path pidFile = dataDirectory.resolve("postmaster.pid");
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (Files.exists(pidFile) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while the server shut down");
+                }
+            }
         }
     }
 
