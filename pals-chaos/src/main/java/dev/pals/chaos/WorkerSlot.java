@@ -56,9 +56,12 @@ final class WorkerSlot {
             deaths.add("worker " + id + " generation " + exitedGeneration + " exited by itself with code "
                     + exited.exitValue() + " (see worker-" + id + "-" + exitedGeneration + ".log)");
             try {
+                wait(1_000); // a worker that cannot start at all must not be restarted in a tight loop
                 start();
             } catch (IOException e) {
                 deaths.add("worker " + id + " could not be started again: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
