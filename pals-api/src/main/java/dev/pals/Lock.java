@@ -123,6 +123,36 @@ public interface Lock {
      */
     HeldLock hold(Duration timeout);
 
+    /**
+     * Acquires the lock as {@link #acquire(Duration)} does, on another thread (a daemon thread of the
+     * library). Cancelling the future ends the wait, at the server too, and a lock acquired just as
+     * the cancel came is released: nothing is left held.
+     *
+     * @return completes with the result of the acquire, or with the {@link AcquireFailure} it threw
+     */
+    default java.util.concurrent.CompletableFuture<Boolean> acquireAsync(Duration timeout) {
+        return AsyncAcquire.start(this, timeout, AsyncAcquire.DEFAULT_EXECUTOR);
+    }
+
+    /** {@link #acquireAsync(Duration)} on a thread of {@code executor}. */
+    default java.util.concurrent.CompletableFuture<Boolean> acquireAsync(Duration timeout,
+            java.util.concurrent.Executor executor) {
+        return AsyncAcquire.start(this, timeout, executor);
+    }
+
+    /**
+     * This lock as a {@code java.util.concurrent.locks.Lock}: {@code lock()} waits without limit (through
+     * interrupts, as the JDK's does), {@code lockInterruptibly()} and {@code tryLock(time, unit)} end with
+     * {@link InterruptedException} when interrupted (cancelling a wait at the server), {@code tryLock()}
+     * is a single try that waits for nothing, {@code unlock()} throws {@link IllegalMonitorStateException}
+     * when the handle does not hold the lock, and {@code newCondition()} is not supported. Unlike the
+     * JDK's locks, the handle owns the lock, not the thread: any thread may unlock, and failures the JDK
+     * has no words for (a lost connection) are thrown as {@link AcquireFailure}.
+     */
+    default java.util.concurrent.locks.Lock asJavaLock() {
+        return new JavaLock(this);
+    }
+
     /** The lock's full name: {@code app.name} (or the bare name); see {@link LockKey#displayName()}. */
     String name();
 

@@ -69,6 +69,47 @@ public interface Locker extends AutoCloseable {
      */
     Lock lock(LockKey key, LockOptions options);
 
+    /**
+     * Runs {@code action} holding {@code name} exclusively (acquired as {@link Lock#hold()} does, with
+     * this Locker's defaults), releases it, and returns what the action returned. As with
+     * try-with-resources, an exception of the action is thrown after the release.
+     *
+     * @throws AcquireFailure if the lock was not acquired (the action does not run)
+     */
+    @SuppressWarnings("try") // the hold is the point: it keeps the lock held, then releases it
+    default <T> T withLock(String name, java.util.function.Supplier<? extends T> action) {
+        try (HeldLock held = lock(name).hold()) {
+            return action.get();
+        }
+    }
+
+    /** {@link #withLock(String, java.util.function.Supplier)} for an action without a result. */
+    @SuppressWarnings("try") // the hold is the point: it keeps the lock held, then releases it
+    default void withLock(String name, Runnable action) {
+        try (HeldLock held = lock(name).hold()) {
+            action.run();
+        }
+    }
+
+    /**
+     * {@link #withLock(String, java.util.function.Supplier)}, waiting at most {@code timeout} for the
+     * lock ({@link Duration#ZERO}: a single try).
+     */
+    @SuppressWarnings("try") // the hold is the point: it keeps the lock held, then releases it
+    default <T> T withLock(String name, Duration timeout, java.util.function.Supplier<? extends T> action) {
+        try (HeldLock held = lock(name).hold(timeout)) {
+            return action.get();
+        }
+    }
+
+    /** {@link #withLock(String, Duration, java.util.function.Supplier)} for an action without a result. */
+    @SuppressWarnings("try") // the hold is the point: it keeps the lock held, then releases it
+    default void withLock(String name, Duration timeout, Runnable action) {
+        try (HeldLock held = lock(name).hold(timeout)) {
+            action.run();
+        }
+    }
+
     /** How many locks this Locker holds and how its connections are used, right now. */
     LockerStats stats();
 

@@ -360,6 +360,7 @@ public final class LockerCore {
         Slot slot = borrowSlot(wait, deadline, start);
         boolean locked = false;
         SQLException failure = null;
+        SQLException interrupted = null;
         long left = deadline == FOREVER ? FOREVER : deadline - System.nanoTime();
         try {
             // A try first: a free lock costs the server no more than that. For a wait whose budget is
@@ -372,9 +373,18 @@ public final class LockerCore {
                 }
                 left = deadline == FOREVER ? FOREVER : deadline - System.nanoTime();
                 waitingAtServer.incrementAndGet();
+                InterruptWatcher.Watch watch = InterruptWatcher.start(slot.session);
                 try {
                     slot.session.lock(key, mode, left == FOREVER ? 0 : Timeouts.lockTimeoutMillis(Math.max(1, left)));
+                } catch (SQLException e) {
+                    if (watch.cancelled() && SqlStates.QUERY_CANCELED.equals(e.getSQLState())) {
+                        // The cancel was ours, for the caller's interrupt. (A grant that raced it went back with
+                        // the session's reset: the session held nothing else.)
+                        interrupted = e;
+                    }
+                    throw e;
                 } finally {
+                    InterruptWatcher.end(watch);
                     waitingAtServer.decrementAndGet();
                 }
                 locked = true;
@@ -391,6 +401,9 @@ public final class LockerCore {
         finished(slot);
         if (closed) {
             throw closedException();
+        }
+        if (interrupted != null) {
+            return Outcome.failed(Reason.INTERRUPTED, null, interrupted, start);
         }
         if (failure != null) {
             return failure(failure, start);
