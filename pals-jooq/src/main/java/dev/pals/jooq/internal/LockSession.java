@@ -36,6 +36,7 @@ public final class LockSession {
     private final StatementCache statements;
     private final int networkTimeoutMillis;
     private final int backendPid;
+    private final String serverIdentity;
     private final boolean autoCommitWasOff;
     private final int originalNetworkTimeoutMillis;
     private final ReentrantLock use = new ReentrantLock();
@@ -56,13 +57,14 @@ public final class LockSession {
      * @param originalNetworkTimeoutMillis the connection's network timeout when borrowed, to restore on
      *     return; -1 if the pool restores it itself
      */
-    LockSession(Connection connection, Connection physical, int backendPid, StatementCache statements,
+    LockSession(Connection connection, Connection physical, ServerCheck.Server server, StatementCache statements,
             int networkTimeoutMillis, boolean autoCommitWasOff, int originalNetworkTimeoutMillis) {
         this.connection = connection;
         this.physical = physical;
         this.statements = statements;
         this.networkTimeoutMillis = networkTimeoutMillis;
-        this.backendPid = backendPid;
+        this.backendPid = server.backendPid;
+        this.serverIdentity = server.identity;
         this.autoCommitWasOff = autoCommitWasOff;
         this.originalNetworkTimeoutMillis = originalNetworkTimeoutMillis;
     }
@@ -92,6 +94,11 @@ public final class LockSession {
     /** The PostgreSQL backend pid of this session ({@code pg_locks.pid}); 0 if the driver does not say. */
     public int backendPid() {
         return backendPid;
+    }
+
+    /** Which server (and which start of it) the session is on: a change means a failover or a restart. */
+    public String serverIdentity() {
+        return serverIdentity;
     }
 
     boolean autoCommitWasOff() {

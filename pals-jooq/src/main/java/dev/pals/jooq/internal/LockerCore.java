@@ -81,6 +81,8 @@ public final class LockerCore {
     private final Map<LockKey, KeyQueue> keys = new HashMap<>();
     private int grants;
     private int waitingHere;
+    /** The server the sessions are on ({@link LockSession#serverIdentity()}); a change is a failover or restart. */
+    private String serverIdentity;
     private volatile boolean closed;
     private final AtomicInteger waitingAtServer = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong locksLost = new java.util.concurrent.atomic.AtomicLong();
@@ -455,21 +457,65 @@ public final class LockerCore {
                     start));
         }
         Slot slot = new Slot(session);
+        List<Slot> onOldServer = null;
+        boolean registered = false;
         mutex.lock();
         try {
             if (!closed) {
                 slot.inFlight = 1;
                 slot.reserved = wait;
+                onOldServer = adoptServer(session.serverIdentity());
                 slots.add(slot);
-                return slot;
+                registered = true;
             }
         } finally {
             mutex.unlock();
+        }
+        if (registered) {
+            if (onOldServer != null) {
+                serverChanged(onOldServer, session.serverIdentity());
+            }
+            return slot;
         }
         // Closed while borrowing: close() never saw this session.
         session.abort();
         events.connectionReset(source.giveBack(session));
         throw closedException();
+    }
+
+    /**
+     * A new session is on {@code identity}: if that is not the server the Locker's sessions were on, the
+     * server changed under the same address (a failover, or a restart), and the sessions on the old one
+     * are returned, to be reported lost. Under mutex.
+     */
+    private List<Slot> adoptServer(String identity) {
+        if (identity == null || identity.equals(serverIdentity)) {
+            return null;
+        }
+        String old = serverIdentity;
+        serverIdentity = identity;
+        if (old == null) {
+            return null;
+        }
+        List<Slot> stale = new ArrayList<>();
+        for (Slot slot : slots) {
+            if (!identity.equals(slot.session.serverIdentity())) {
+                stale.add(slot);
+            }
+        }
+        return stale;
+    }
+
+    /** The server changed: every lock on the old one is lost, even if its session still answers. */
+    private void serverChanged(List<Slot> stale, String identity) {
+        LOG.log(Level.WARNING, "the server at " + source.target() + " changed (now " + identity + "): a failover or a "
+                + "restart; the locks held on the old one are lost");
+        PalsException cause = new PalsException("the server changed under the same address (now " + identity
+                + "): a failover or a restart");
+        for (Slot slot : stale) {
+            slot.session.abort();
+            sessionLost(slot, cause);
+        }
     }
 
     /** No session came for a lock: the outcome says why. Carries no stack trace (an ordinary "no"). */
