@@ -14,7 +14,7 @@ import java.sql.SQLException;
 final class StatementCache {
     private final Connection physical;
     private final ServerCheck.Server server;
-    private final Prepared[] prepared = new Prepared[AdvisorySql.COUNT];
+    private final Prepared[] prepared = new Prepared[AdvisorySql.COUNT + AdvisorySql.FENCED_COUNT];
 
     StatementCache(Connection physical, ServerCheck.Server server) {
         this.physical = physical;
