@@ -110,6 +110,16 @@ public interface Locker extends AutoCloseable {
         }
     }
 
+    /**
+     * A leader election on {@code name} (a lock name like any other: a Python PALs process holding that
+     * lock leads too), not started yet. Its terms' epochs are fencing tokens, so the Locker needs its table
+     * of fencing tokens (see the implementation).
+     *
+     * @throws IllegalArgumentException if {@code name} is null or not well-formed UTF-16
+     * @throws IllegalStateException if this locker is closed
+     */
+    LeaderElection leaderElection(String name);
+
     /** How many locks this Locker holds and how its connections are used, right now. */
     LockerStats stats();
 

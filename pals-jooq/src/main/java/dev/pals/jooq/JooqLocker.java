@@ -1,6 +1,7 @@
 package dev.pals.jooq;
 
 import dev.pals.HeldLockInfo;
+import dev.pals.LeaderElection;
 import dev.pals.Lock;
 import dev.pals.LockInfo;
 import dev.pals.LockKey;
@@ -141,6 +142,18 @@ public final class JooqLocker implements Locker {
         }
         return new JooqLock(core, key, options.mode(), options.blocking().orElse(settings.blocking()),
                 options.acquireTimeout().orElse(settings.acquireTimeout()), fencing);
+    }
+
+    /**
+     * A leader election on {@code name}: see {@link LeaderElection}. Its terms' epochs are fencing tokens
+     * of the lock, kept in this Locker's {@link #fencingTable()}, which must exist (create it with
+     * {@code createFencingTable(true)} or your migrations).
+     */
+    @Override
+    public LeaderElection leaderElection(String name) {
+        core.checkOpen();
+        Lock lock = lock(key(name), LockOptions.builder().fencing(true).waitForever().build());
+        return new dev.pals.jooq.internal.Campaign(lock, core);
     }
 
     @Override

@@ -74,7 +74,10 @@ public final class LockerCore {
     private final Events events;
     private final boolean multiplexing;
     private final int networkTimeoutMillis;
-    private final SessionWatchdog watchdog;
+    /** Checks the sessions that hold locks; null until asked for (a check interval, or {@link #watchSessions}). */
+    private volatile SessionWatchdog watchdog;
+    private final Duration pingTimeout;
+    private final String name;
     /** Where fencing tokens are kept, or null if the Locker has no fencing table set. */
     private final AdvisorySql.Fencing fencing;
     /** Whether to create the table of fencing tokens before the first fenced acquire (then done). */
@@ -114,9 +117,30 @@ public final class LockerCore {
         this.events = new Events(listener, onLockLost);
         this.multiplexing = multiplexing;
         this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
-        this.watchdog = watchInterval.isZero() ? null
-                : new SessionWatchdog(watchInterval, (int) Math.max(1, pingTimeout.toMillis()), name,
-                        this::holdingSessions, this::sessionDied);
+        this.pingTimeout = pingTimeout;
+        this.name = name;
+        this.watchdog = watchInterval.isZero() ? null : newWatchdog(watchInterval);
+    }
+
+    private SessionWatchdog newWatchdog(Duration interval) {
+        return new SessionWatchdog(interval, (int) Math.max(1, pingTimeout.toMillis()), name, this::holdingSessions,
+                this::sessionDied);
+    }
+
+    /**
+     * Makes sure the sessions that hold locks are checked, at least every {@code interval}: for a lock whose
+     * loss must be noticed soon even though the Locker has no check interval of its own (a leader's).
+     */
+    public void watchSessions(Duration interval) {
+        mutex.lock();
+        try {
+            checkOpen();
+            if (watchdog == null) {
+                watchdog = newWatchdog(interval);
+            }
+        } finally {
+            mutex.unlock();
+        }
     }
 
     public void checkOpen() {
@@ -972,8 +996,15 @@ public final class LockerCore {
             } finally {
                 mutex.unlock();
             }
-            if (watchdog != null) {
-                watchdog.stop();
+            SessionWatchdog checks;
+            mutex.lock();
+            try {
+                checks = watchdog;
+            } finally {
+                mutex.unlock();
+            }
+            if (checks != null) {
+                checks.stop();
             }
             cancelWhileBusy(lent, deadline);
             source.close(lent, deadline);
