@@ -120,6 +120,40 @@ public interface Locker extends AutoCloseable {
      */
     LeaderElection leaderElection(String name);
 
+    /**
+     * Exclusive locks on {@code names}, to take all or nothing, in an order that cannot deadlock against
+     * another process locking the same names in another order (see {@link LockSet}).
+     *
+     * @throws IllegalArgumentException if there are no names, or one is null or not well-formed UTF-16
+     */
+    default LockSet lockAll(java.util.Collection<String> names) {
+        return lockAll(names, LockMode.EXCLUSIVE);
+    }
+
+    /** {@link #lockAll(java.util.Collection)} in {@code mode}. */
+    default LockSet lockAll(java.util.Collection<String> names, LockMode mode) {
+        if (names == null) {
+            throw new IllegalArgumentException("names must not be null");
+        }
+        java.util.List<Lock> locks = new java.util.ArrayList<>();
+        for (String name : names) {
+            locks.add(lock(name, mode));
+        }
+        return new OrderedLockSet(locks);
+    }
+
+    /** {@link #lockAll(java.util.Collection)} for keys of your own numbering. */
+    default LockSet lockAllKeys(java.util.Collection<LockKey> keys, LockMode mode) {
+        if (keys == null) {
+            throw new IllegalArgumentException("keys must not be null");
+        }
+        java.util.List<Lock> locks = new java.util.ArrayList<>();
+        for (LockKey key : keys) {
+            locks.add(lock(key, mode));
+        }
+        return new OrderedLockSet(locks);
+    }
+
     /** How many locks this Locker holds and how its connections are used, right now. */
     LockerStats stats();
 
