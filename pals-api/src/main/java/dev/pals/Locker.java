@@ -154,6 +154,17 @@ public interface Locker extends AutoCloseable {
         return new OrderedLockSet(locks);
     }
 
+    /**
+     * A handle on the semaphore {@code name}: at most {@code permits} holders at once, across processes,
+     * waiting fairly and without polling (see {@link LockSemaphore}).
+     *
+     * @throws IllegalArgumentException if {@code name} is null or not well-formed UTF-16, or
+     *     {@code permits} is below 1
+     */
+    default LockSemaphore semaphore(String name, int permits) {
+        return new PermitSemaphore(this, name, permits);
+    }
+
     /** How many locks this Locker holds and how its connections are used, right now. */
     LockerStats stats();
 
