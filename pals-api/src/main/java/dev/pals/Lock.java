@@ -105,6 +105,14 @@ public interface Lock {
      */
     Lock onLost(java.util.function.Consumer<? super LockInfo> callback);
 
+    /**
+     * The fencing token of the grant this handle holds, for a lock acquired with fencing
+     * ({@link LockOptions.Builder#fencing(boolean)}); empty if not held, or held without fencing.
+     */
+    default java.util.Optional<FencingToken> fencingToken() {
+        return java.util.Optional.empty();
+    }
+
     /** How many acquires this handle holds that are not yet released; 0 when not held. */
     int holdCount();
 

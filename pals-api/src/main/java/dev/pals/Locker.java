@@ -110,6 +110,61 @@ public interface Locker extends AutoCloseable {
         }
     }
 
+    /**
+     * A leader election on {@code name} (a lock name like any other: a Python PALs process holding that
+     * lock leads too), not started yet. Its terms' epochs are fencing tokens, so the Locker needs its table
+     * of fencing tokens (see the implementation).
+     *
+     * @throws IllegalArgumentException if {@code name} is null or not well-formed UTF-16
+     * @throws IllegalStateException if this locker is closed
+     */
+    LeaderElection leaderElection(String name);
+
+    /**
+     * Exclusive locks on {@code names}, to take all or nothing, in an order that cannot deadlock against
+     * another process locking the same names in another order (see {@link LockSet}).
+     *
+     * @throws IllegalArgumentException if there are no names, or one is null or not well-formed UTF-16
+     */
+    default LockSet lockAll(java.util.Collection<String> names) {
+        return lockAll(names, LockMode.EXCLUSIVE);
+    }
+
+    /** {@link #lockAll(java.util.Collection)} in {@code mode}. */
+    default LockSet lockAll(java.util.Collection<String> names, LockMode mode) {
+        if (names == null) {
+            throw new IllegalArgumentException("names must not be null");
+        }
+        java.util.List<Lock> locks = new java.util.ArrayList<>();
+        for (String name : names) {
+            locks.add(lock(name, mode));
+        }
+        return new OrderedLockSet(locks);
+    }
+
+    /** {@link #lockAll(java.util.Collection)} for keys of your own numbering. */
+    default LockSet lockAllKeys(java.util.Collection<LockKey> keys, LockMode mode) {
+        if (keys == null) {
+            throw new IllegalArgumentException("keys must not be null");
+        }
+        java.util.List<Lock> locks = new java.util.ArrayList<>();
+        for (LockKey key : keys) {
+            locks.add(lock(key, mode));
+        }
+        return new OrderedLockSet(locks);
+    }
+
+    /**
+     * A handle on the semaphore {@code name}: at most {@code permits} holders at once, across processes,
+     * waiting fairly and without polling (see {@link LockSemaphore}).
+     *
+     * @throws IllegalArgumentException if {@code name} is null or not well-formed UTF-16, or
+     *     {@code permits} is below 1
+     */
+    default LockSemaphore semaphore(String name, int permits) {
+        return new PermitSemaphore(this, name, permits);
+    }
+
     /** How many locks this Locker holds and how its connections are used, right now. */
     LockerStats stats();
 

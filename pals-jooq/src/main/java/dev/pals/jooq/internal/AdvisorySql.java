@@ -32,6 +32,8 @@ public final class AdvisorySql {
     private static final String OBJID = "objid";
     private static final String OBJSUBID = "objsubid";
     private static final String MODE = "mode";
+    private static final String KEY_KIND = "key_kind";
+    private static final String LOCK_KEY = "lock_key";
 
     static {
         // jOOQ prints a logo and tips on first use unless told not to; users can still opt in.
@@ -58,6 +60,9 @@ public final class AdvisorySql {
 
     /** How many distinct statements there are: each {@link Statement#id()} is below this. */
     static final int COUNT = 13;
+    /** How many statements the fencing tokens of one table add: ids from {@link #COUNT} on. */
+    static final int FENCED_COUNT = 4;
+    private static final java.util.Map<String, Fencing> FENCING = new java.util.concurrent.ConcurrentHashMap<>();
 
     // Indexed by Shape: [pair ? 1 : 0][mode.ordinal()]
     private static final Statement[][] LOCK = new Statement[2][2];
@@ -120,6 +125,86 @@ public final class AdvisorySql {
         return UNLOCK[key.isPair() ? 1 : 0][mode.ordinal()];
     }
 
+    /** The statements of fencing tokens kept in {@code table} ({@code table} or {@code schema.table}). */
+    public static Fencing fencing(String table) {
+        return FENCING.computeIfAbsent(table, Fencing::new);
+    }
+
+    /**
+     * Fencing tokens: one row per key ever taken with fencing, its {@code token} a number that grows by one
+     * with every grant of the key. The token is taken in the statement that takes the lock (one round trip,
+     * one implicit transaction), and only by whoever holds the lock, so it grows in the order of grants.
+     */
+    public static final class Fencing {
+        private final String table;
+        private final Statement[] tryLock = new Statement[2];
+        private final Statement[] lock = new Statement[2];
+        private final String latest;
+        private final String create;
+
+        private Fencing(String name) {
+            String[] parts = name.split("\\.", -1);
+            DSLContext dsl = DSL.using(SQLDialect.POSTGRES);
+            this.table = dsl.render(parts.length == 2 ? DSL.name(parts[0], parts[1]) : DSL.name(name));
+            for (int pair = 0; pair < 2; pair++) {
+                String keys = pair == 1 ? "?, ?" : "?";
+                List<String> keyParams = pair == 1 ? List.of(KEY1, KEY2) : List.of(KEY);
+                String token = "insert into " + table + " (key_kind, lock_key, token) select ?, ?, 1 from l%s"
+                        + " on conflict (key_kind, lock_key) do update set token = " + table + ".token + 1 returning token";
+                List<String> tryParams = new ArrayList<>(keyParams);
+                tryParams.addAll(List.of(LOCK_TIMEOUT, KEY_KIND, LOCK_KEY));
+                tryLock[pair] = new Statement("with l as (select pg_try_advisory_lock(" + keys + ") as got from"
+                        + " (select set_config('lock_timeout', ?, true)) s), t as (" + String.format(token, " where l.got")
+                        + ") select l.got, (select token from t) from l", tryParams, COUNT + pair);
+                lock[pair] = new Statement("with l as (select pg_advisory_lock(" + keys + ") from"
+                        + " (select set_config('lock_timeout', ?, true)) s), t as (" + String.format(token, "")
+                        + ") select true, (select token from t)", tryParams, COUNT + 2 + pair);
+            }
+            this.latest = "select token from " + table + " where key_kind = ? and lock_key = ? for share";
+            this.create = "create table if not exists " + table + " (key_kind smallint not null, lock_key bigint not null,"
+                    + " token bigint not null, primary key (key_kind, lock_key))";
+        }
+
+        /** The table, quoted, as it appears in the statements. */
+        public String table() {
+            return table;
+        }
+
+        /**
+         * A try that also takes a token: columns {@code got} (boolean) and {@code token} (null if not got).
+         * {@code lock_timeout} bounds a wait for the token's row (held by a transaction that checked an
+         * older token).
+         */
+        public Statement tryLock(LockKey key) {
+            return tryLock[key.isPair() ? 1 : 0];
+        }
+
+        /** A blocking lock that also takes a token: columns {@code true} and {@code token}. */
+        public Statement lock(LockKey key) {
+            return lock[key.isPair() ? 1 : 0];
+        }
+
+        /** The latest token of a key, the row locked for share until the transaction ends: bind kind, key. */
+        public String latest() {
+            return latest;
+        }
+
+        /** {@code create table if not exists}: the DDL, also for those who migrate by hand. */
+        public String create() {
+            return create;
+        }
+
+        /** The token row's {@code key_kind} of {@code key}: 1 for bigint keys, 2 for pairs. */
+        public static int kind(LockKey key) {
+            return key.isPair() ? 2 : 1;
+        }
+
+        /** The token row's {@code lock_key} of {@code key}: its bigint, or the pair's two halves in one. */
+        public static long lockKey(LockKey key) {
+            return key.isPair() ? ((long) key.key1() << 32) | (key.key2() & 0xFFFFFFFFL) : key.value();
+        }
+    }
+
     /** One rendered statement and where its parameters go. */
     public static final class Statement {
         private static int rendered;
@@ -134,10 +219,18 @@ public final class AdvisorySql {
         private final int objidIndex;
         private final int objsubidIndex;
         private final int modeIndex;
+        private final int kindIndex;
+        private final int lockKeyIndex;
 
         private Statement(String sql, List<String> params) {
-            this.id = rendered++; // only from the static initializer
+            this(sql, params, rendered++); // only from the static initializer
+        }
+
+        private Statement(String sql, List<String> params, int id) {
+            this.id = id;
             this.sql = sql;
+            this.kindIndex = params.indexOf(KEY_KIND) + 1;
+            this.lockKeyIndex = params.indexOf(LOCK_KEY) + 1;
             this.keyIndex = params.indexOf(KEY) + 1;
             this.key1Index = params.indexOf(KEY1) + 1;
             this.key2Index = params.indexOf(KEY2) + 1;
@@ -167,7 +260,11 @@ public final class AdvisorySql {
             return sql;
         }
 
-        /** A small number of its own, from 0 to {@link #COUNT} - 1: an index into per-connection caches. */
+        /**
+         * A small number of its own, from 0 to {@link #COUNT} + {@link #FENCED_COUNT} - 1: an index into
+         * per-connection caches (the fencing statements of any one table share theirs: a connection serves
+         * one Locker, with one table).
+         */
         int id() {
             return id;
         }
@@ -192,6 +289,10 @@ public final class AdvisorySql {
             }
             if (timeoutIndex > 0) {
                 statement.setString(timeoutIndex, Long.toString(lockTimeoutMillis));
+            }
+            if (kindIndex > 0) {
+                statement.setInt(kindIndex, Fencing.kind(key));
+                statement.setLong(lockKeyIndex, Fencing.lockKey(key));
             }
         }
 

@@ -36,6 +36,7 @@ public final class LockSession {
     private final StatementCache statements;
     private final int networkTimeoutMillis;
     private final int backendPid;
+    private final String serverIdentity;
     private final boolean autoCommitWasOff;
     private final int originalNetworkTimeoutMillis;
     private final ReentrantLock use = new ReentrantLock();
@@ -56,13 +57,14 @@ public final class LockSession {
      * @param originalNetworkTimeoutMillis the connection's network timeout when borrowed, to restore on
      *     return; -1 if the pool restores it itself
      */
-    LockSession(Connection connection, Connection physical, int backendPid, StatementCache statements,
+    LockSession(Connection connection, Connection physical, ServerCheck.Server server, StatementCache statements,
             int networkTimeoutMillis, boolean autoCommitWasOff, int originalNetworkTimeoutMillis) {
         this.connection = connection;
         this.physical = physical;
         this.statements = statements;
         this.networkTimeoutMillis = networkTimeoutMillis;
-        this.backendPid = backendPid;
+        this.backendPid = server.backendPid;
+        this.serverIdentity = server.identity;
         this.autoCommitWasOff = autoCommitWasOff;
         this.originalNetworkTimeoutMillis = originalNetworkTimeoutMillis;
     }
@@ -92,6 +94,11 @@ public final class LockSession {
     /** The PostgreSQL backend pid of this session ({@code pg_locks.pid}); 0 if the driver does not say. */
     public int backendPid() {
         return backendPid;
+    }
+
+    /** Which server (and which start of it) the session is on: a change means a failover or a restart. */
+    public String serverIdentity() {
+        return serverIdentity;
     }
 
     boolean autoCommitWasOff() {
@@ -150,6 +157,81 @@ public final class LockSession {
                 held++;
             }
             return locked;
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /**
+     * An exclusive try that also takes the key's next fencing token, in the same statement; a wait for the
+     * token's row (held by a transaction that checked the previous token) is bounded by
+     * {@code lockTimeoutMillis}.
+     *
+     * @return the token, or 0 if the lock was not free
+     */
+    public long tryLockFenced(AdvisorySql.Fencing fencing, LockKey key, long lockTimeoutMillis) throws SQLException {
+        use.lock();
+        try {
+            long token = fenced(fencing.tryLock(key), key, lockTimeoutMillis);
+            if (token != 0) {
+                held++;
+            }
+            return token;
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /**
+     * {@link #lock} that also takes the key's next fencing token, in the same statement.
+     *
+     * @return the token
+     */
+    public long lockFenced(AdvisorySql.Fencing fencing, LockKey key, long lockTimeoutMillis) throws SQLException {
+        use.lock();
+        try {
+            long token = fenced(fencing.lock(key), key, lockTimeoutMillis);
+            held++;
+            return token;
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /** Runs a fenced statement: its network bound as {@link #lock}'s; in doubt until it answers. */
+    private long fenced(AdvisorySql.Statement sql, LockKey key, long lockTimeoutMillis) throws SQLException {
+        uncertain = true;
+        long waitBound = lockTimeoutMillis == 0 ? 0 : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
+        long token;
+        try {
+            connection.setNetworkTimeout(DIRECT, (int) waitBound);
+            try (StatementCache.Prepared prepared = prepare(sql)) {
+                PreparedStatement statement = prepared.statement();
+                sql.bind(statement, key, LockMode.EXCLUSIVE, lockTimeoutMillis);
+                try (ResultSet rs = statement.executeQuery()) {
+                    rs.next();
+                    token = rs.getBoolean(1) ? rs.getLong(2) : 0;
+                }
+            }
+        } catch (SQLException e) {
+            if (SqlStates.tookNothing(e)) {
+                uncertain = false;
+            }
+            throw noteFailure(e);
+        } finally {
+            restoreNetworkTimeout();
+        }
+        uncertain = false;
+        return token;
+    }
+
+    /** Creates the fencing tokens' table if it does not exist. */
+    public void createFencingTable(AdvisorySql.Fencing fencing) throws SQLException {
+        use.lock();
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(fencing.create());
+        } catch (SQLException e) {
+            throw noteFailure(e);
         } finally {
             use.unlock();
         }
