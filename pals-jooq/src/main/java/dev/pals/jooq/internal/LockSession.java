@@ -118,31 +118,10 @@ public final class LockSession {
      * @throws SQLException with SQLSTATE 55P03 when the timeout passed
      */
     public void lock(LockKey key, LockMode mode, long lockTimeoutMillis) throws SQLException {
-        AdvisorySql.Statement sql = AdvisorySql.lock(key, mode);
         use.lock();
         try {
-            uncertain = true;
-            long waitBound = lockTimeoutMillis == 0 ? 0
-                    : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
-            try {
-                connection.setNetworkTimeout(DIRECT, (int) waitBound);
-                try (StatementCache.Prepared prepared = prepare(sql)) {
-                    PreparedStatement statement = prepared.statement();
-                    sql.bind(statement, key, mode, lockTimeoutMillis);
-                    try (ResultSet rs = statement.executeQuery()) {
-                        rs.next();
-                    }
-                }
-            } catch (SQLException e) {
-                if (SqlStates.tookNothing(e)) {
-                    uncertain = false;
-                }
-                throw noteFailure(e);
-            } finally {
-                restoreNetworkTimeout();
-            }
+            bounded(AdvisorySql.lock(key, mode), key, mode, lockTimeoutMillis, false);
             held++;
-            uncertain = false;
         } finally {
             use.unlock();
         }
@@ -172,7 +151,7 @@ public final class LockSession {
     public long tryLockFenced(AdvisorySql.Fencing fencing, LockKey key, long lockTimeoutMillis) throws SQLException {
         use.lock();
         try {
-            long token = fenced(fencing.tryLock(key), key, lockTimeoutMillis);
+            long token = bounded(fencing.tryLock(key), key, LockMode.EXCLUSIVE, lockTimeoutMillis, true);
             if (token != 0) {
                 held++;
             }
@@ -190,7 +169,7 @@ public final class LockSession {
     public long lockFenced(AdvisorySql.Fencing fencing, LockKey key, long lockTimeoutMillis) throws SQLException {
         use.lock();
         try {
-            long token = fenced(fencing.lock(key), key, lockTimeoutMillis);
+            long token = bounded(fencing.lock(key), key, LockMode.EXCLUSIVE, lockTimeoutMillis, true);
             held++;
             return token;
         } finally {
@@ -198,19 +177,29 @@ public final class LockSession {
         }
     }
 
-    /** Runs a fenced statement: its network bound as {@link #lock}'s; in doubt until it answers. */
-    private long fenced(AdvisorySql.Statement sql, LockKey key, long lockTimeoutMillis) throws SQLException {
+    /**
+     * Runs a statement that may wait, bounded by the server ({@code lockTimeoutMillis}, 0 = no limit)
+     * and meanwhile by a network timeout of the lock timeout plus the base one (none when waiting
+     * forever). The session is in doubt until it answers: a failure may come just as the lock is granted.
+     *
+     * @param token whether the statement answers {@code got} and a fencing token (else it just returns)
+     * @return the token if it answers one and got the lock; 0 if it did not get it; 1 otherwise
+     */
+    private long bounded(AdvisorySql.Statement sql, LockKey key, LockMode mode, long lockTimeoutMillis, boolean token)
+            throws SQLException {
         uncertain = true;
         long waitBound = lockTimeoutMillis == 0 ? 0 : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
-        long token;
+        long result = 1;
         try {
             connection.setNetworkTimeout(DIRECT, (int) waitBound);
             try (StatementCache.Prepared prepared = prepare(sql)) {
                 PreparedStatement statement = prepared.statement();
-                sql.bind(statement, key, LockMode.EXCLUSIVE, lockTimeoutMillis);
+                sql.bind(statement, key, mode, lockTimeoutMillis);
                 try (ResultSet rs = statement.executeQuery()) {
                     rs.next();
-                    token = rs.getBoolean(1) ? rs.getLong(2) : 0;
+                    if (token) {
+                        result = rs.getBoolean(1) ? rs.getLong(2) : 0;
+                    }
                 }
             }
         } catch (SQLException e) {
@@ -222,7 +211,7 @@ public final class LockSession {
             restoreNetworkTimeout();
         }
         uncertain = false;
-        return token;
+        return result;
     }
 
     /** Creates the fencing tokens' table if it does not exist. */
