@@ -7,7 +7,7 @@ module dev.pals.jooq {
     requires transitive java.sql;
     requires io.agroal.api;
     requires io.agroal.pool;
-    requires org.jooq;
+    requires transitive org.jooq; // JooqTransactionLock takes DSLContext and Configuration, and renders as Field and Condition
     requires org.postgresql.jdbc;
 
     exports dev.pals.jooq;
