@@ -27,6 +27,10 @@ public final class TransactionLocking {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
     /** invalid_savepoint_specification: the savepoint is gone (a driver's autosave rolled back past it). */
     private static final String NO_SUCH_SAVEPOINT = "3B001";
+    /** invalid_sql_statement_name: "prepared statement S_1 does not exist". */
+    private static final String INVALID_PREPARED_STATEMENT = "26000";
+    /** duplicate_prepared_statement: "prepared statement S_1 already exists". */
+    private static final String DUPLICATE_PREPARED_STATEMENT = "42P05";
     /** How much shorter than the connection's network timeout a wait must be, for the answer to come back. */
     public static final Duration NETWORK_HEADROOM = Duration.ofSeconds(1);
 
@@ -204,7 +208,15 @@ public final class TransactionLocking {
 
     private static Outcome failed(SQLException e, long start) {
         Reason reason = SqlStates.reasonOf(e);
-        String detail = reason == Reason.SERVER_ERROR ? "(SQLSTATE " + e.getSQLState() + ": " + summary(e) + ")" : null;
+        String detail = null;
+        if (reason == Reason.SERVER_ERROR) {
+            String state = e.getSQLState();
+            detail = "(SQLSTATE " + state + ": " + summary(e) + ")";
+            if (INVALID_PREPARED_STATEMENT.equals(state) || DUPLICATE_PREPARED_STATEMENT.equals(state)) {
+                // pgjdbc's named statements landing on another server connection: a transaction pooler.
+                detail += "; behind PgBouncer or another transaction pooler, connect with pgjdbc's prepareThreshold=0";
+            }
+        }
         return Outcome.failed(reason, detail, e, start);
     }
 
