@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,11 +31,13 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class PgBouncerTest {
-    private final JooqTransactionLocker locker = JooqTransactionLocker.builder(Db.uniqueApp("bouncer")).build();
+    // Not Db.uniqueApp: a skipped run need not start the test database.
+    private final JooqTransactionLocker locker = JooqTransactionLocker.builder(
+            "bouncer-" + java.util.UUID.randomUUID().toString().substring(0, 8)).build();
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
-    @BeforeAll
-    static void needsPgBouncer() {
+    @BeforeEach // per test, so that each one reports the skip and its reason
+    void needsPgBouncer() {
         assumeTrue(PgBouncer.isInstalled(), PgBouncer.HOW_TO_INSTALL);
     }
 
@@ -121,6 +123,52 @@ class PgBouncerTest {
             assertThat(query(a, "select pg_advisory_unlock(" + key.value() + ")")).isEqualTo("t");
             assertThat(query(b, tryLock)).isEqualTo("t");
             assertThat(query(b, "select pg_advisory_unlock(" + key.value() + ")")).isEqualTo("t");
+        }
+    }
+
+    @Test
+    void withoutPrepareThresholdZeroNamedStatementsBreakAndTheFailureSaysSo() throws SQLException {
+        JooqTransactionLock first = locker.lock("prepared-1");
+        JooqTransactionLock second = locker.lock("prepared-2");
+        try (PgBouncer bouncer = PgBouncer.start(PoolMode.TRANSACTION, 2)) {
+            java.util.Properties properties = new java.util.Properties();
+            properties.setProperty("user", bouncer.user());
+            if (bouncer.password() != null) {
+                properties.setProperty("password", bouncer.password());
+            }
+            String url = bouncer.url().replace("?prepareThreshold=0", ""); // pgjdbc's default: 5
+            try (Connection a = java.sql.DriverManager.getConnection(url, properties);
+                    Connection b = java.sql.DriverManager.getConnection(url, properties)) {
+                a.setAutoCommit(false);
+                b.setAutoCommit(false);
+                dev.pals.AcquireFailure failure = null;
+                for (int i = 0; i < 20 && failure == null; i++) {
+                    // Two transactions at once, ended in the reverse order, so that (PgBouncer hands out
+                    // the server connection released last) each client moves to the other's next time.
+                    Connection one = i % 2 == 0 ? a : b;
+                    Connection two = i % 2 == 0 ? b : a;
+                    try {
+                        first.acquire(one, false);
+                        second.acquire(two, Duration.ofSeconds(1));
+                    } catch (dev.pals.AcquireFailure e) {
+                        failure = e;
+                    }
+                    quietRollback(two);
+                    quietRollback(one);
+                }
+                assertThat(failure).as("a named statement reached another server connection").isNotNull();
+                assertThat(failure.reason()).isEqualTo(dev.pals.AcquireFailure.Reason.SERVER_ERROR);
+                assertThat(failure.getMessage()).containsPattern("SQLSTATE (26000|42P05)")
+                        .contains("prepareThreshold=0");
+            }
+        }
+    }
+
+    private static void quietRollback(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            // the statement broke the transaction; the next BEGIN starts afresh
         }
     }
 }

@@ -47,7 +47,8 @@ import org.postgresql.PGProperty;
  *
  * <p>Clients connect with {@link #url()} (which sets pgjdbc's {@code prepareThreshold=0}: PgBouncer before
  * 1.21 does not carry named prepared statements from one server connection to the next) or
- * {@link #connect()}. Clients' {@code extra_float_digits} (sent by pgjdbc) and {@code options} startup
+ * {@link #connect()}. On PgBouncer 1.21 or later, its prepared-statement support is switched off
+ * ({@code max_prepared_statements = 0}), so every version behaves as the strictest one. Clients' {@code extra_float_digits} (sent by pgjdbc) and {@code options} startup
  * parameters are ignored, since PgBouncer refuses parameters it does not track.
  */
 public final class PgBouncer implements AutoCloseable {
@@ -56,6 +57,7 @@ public final class PgBouncer implements AutoCloseable {
             + " run 'sudo apt-get install -y pgbouncer' (.ci/run does that when it runs as root);"
             + " elsewhere install PgBouncer 1.18 or later, or point -Dpals.pgbouncer at the binary";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    private static final java.util.Map<Path, int[]> VERSIONS = new java.util.HashMap<>();
 
     /** PgBouncer's {@code pool_mode}. */
     public enum PoolMode {
@@ -172,6 +174,40 @@ public final class PgBouncer implements AutoCloseable {
         throw failure;
     }
 
+    /**
+     * The version of {@code binary} ({@code pgbouncer --version}), as {@code [major, minor]}.
+     *
+     * @throws IllegalStateException if it cannot be read
+     */
+    public static synchronized int[] version(Path binary) {
+        int[] known = VERSIONS.get(binary);
+        if (known != null) {
+            return known.clone();
+        }
+        try {
+            Process process = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            process.waitFor(10, TimeUnit.SECONDS);
+            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("PgBouncer (\\d+)\\.(\\d+)").matcher(output);
+            if (!matcher.find()) {
+                throw new IllegalStateException("cannot read the version of " + binary + ": " + output.strip());
+            }
+            int[] version = {Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2))};
+            VERSIONS.put(binary, version);
+            return version.clone();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + binary + " --version", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the version of " + binary, e);
+        }
+    }
+
+    private static boolean supportsPreparedStatements(Path binary) {
+        int[] version = version(binary);
+        return version[0] > 1 || (version[0] == 1 && version[1] >= 21);
+    }
+
     private static Process launch(Path binary, Path directory, TestDatabase db, PoolMode poolMode, int poolSize,
             int port, String user, String password) throws IOException {
         Path config = directory.resolve("pgbouncer.ini");
@@ -196,6 +232,9 @@ public final class PgBouncer implements AutoCloseable {
                 "ignore_startup_parameters = extra_float_digits,options",
                 "log_connections = 0",
                 "log_disconnections = 0",
+                // 1.21 added prepared-statement tracking (on by default from 1.22); off, as before 1.21,
+                // so the tests meet the strictest case whatever the version. Older versions refuse the key.
+                supportsPreparedStatements(binary) ? "max_prepared_statements = 0" : "",
                 "");
         Files.writeString(config, ini, StandardCharsets.UTF_8);
         List<String> command = new ArrayList<>(List.of(binary.toString()));
