@@ -48,8 +48,10 @@ import org.postgresql.PGProperty;
  * <p>Clients connect with {@link #url()} (which sets pgjdbc's {@code prepareThreshold=0}: PgBouncer before
  * 1.21 does not carry named prepared statements from one server connection to the next) or
  * {@link #connect()}. On PgBouncer 1.21 or later, its prepared-statement support is switched off
- * ({@code max_prepared_statements = 0}), so every version behaves as the strictest one. Clients' {@code extra_float_digits} (sent by pgjdbc) and {@code options} startup
- * parameters are ignored, since PgBouncer refuses parameters it does not track.
+ * ({@code max_prepared_statements = 0}), so every version behaves as the strictest one. The
+ * {@code options} startup parameter (a {@code JooqLocker}'s own pool sends one, for TCP keepalive) and
+ * {@code extra_float_digits} are ignored: PgBouncer ends connections that carry parameters it does not
+ * track.
  */
 public final class PgBouncer implements AutoCloseable {
     /** What a test that needs PgBouncer prints when it is skipped. */
