@@ -1,6 +1,7 @@
 /**
  * PALs for Java on PostgreSQL advisory locks: {@link dev.pals.jooq.JooqLocker}. SQL is built by jOOQ;
- * connections come from a dedicated Agroal pool or a DataSource of yours.
+ * connections come from a dedicated Agroal pool or a DataSource of yours. Transaction-scoped locks on
+ * your own connection or jOOQ transaction: {@link dev.pals.jooq.JooqTransactionLocker}.
  */
 module dev.pals.jooq {
     requires transitive dev.pals.api;
