@@ -122,7 +122,7 @@ final class ServerCheck {
         return new UnsuitableConnectionException(UnsuitableConnectionException.Kind.POOLER,
                 "the connection goes through a transaction pooler (PgBouncer, "
                 + "Supavisor or a cloud pooler in transaction or statement mode): " + evidence + ". Session locks "
-                + "there seem to work and exclude nobody. Use transaction-scoped locks (TransactionLocker), or "
-                + "connect the Locker directly or through a pool in session mode");
+                + "there seem to work and exclude nobody. Use transaction-scoped locks (JooqTransactionLocker, see the README's "
+                + "\"Transaction locks\"), or connect the Locker directly or through a pooler in session mode");
     }
 }
