@@ -27,7 +27,10 @@ public final class AdvisorySql {
     private static final String KEY = "key";
     private static final String KEY1 = "key1";
     private static final String KEY2 = "key2";
-    private static final String LOCK_TIMEOUT = "lock_timeout";
+    /** The parameter of a {@code lock_timeout} value (text, in milliseconds). */
+    static final String LOCK_TIMEOUT = "lock_timeout";
+    /** The parameter of the least {@code statement_timeout} a bounded wait needs (bigint, milliseconds). */
+    static final String STATEMENT_TIMEOUT_LIMIT = "statement_timeout_limit";
     private static final String CLASSID = "classid";
     private static final String OBJID = "objid";
     private static final String OBJSUBID = "objsubid";
@@ -75,9 +78,7 @@ public final class AdvisorySql {
         for (int pair = 0; pair < 2; pair++) {
             for (LockMode mode : LockMode.values()) {
                 String suffix = mode == LockMode.SHARED ? "_shared" : "";
-                Field<?>[] keys = pair == 1
-                        ? new Field<?>[] {DSL.param(KEY1, SQLDataType.INTEGER), DSL.param(KEY2, SQLDataType.INTEGER)}
-                        : new Field<?>[] {DSL.param(KEY, SQLDataType.BIGINT)};
+                Field<?>[] keys = keyParams(pair == 1);
                 Field<String> setTimeout = DSL.function("set_config", SQLDataType.VARCHAR,
                         DSL.inline(LOCK_TIMEOUT), DSL.param(LOCK_TIMEOUT, SQLDataType.VARCHAR), DSL.inline(true));
                 LOCK[pair][mode.ordinal()] = Statement.of(dsl, dsl
@@ -108,6 +109,13 @@ public final class AdvisorySql {
     }
 
     private AdvisorySql() {
+    }
+
+    /** The arguments of an advisory lock function, as parameters {@link Statement#bind} knows. */
+    static Field<?>[] keyParams(boolean pair) {
+        return pair
+                ? new Field<?>[] {DSL.param(KEY1, SQLDataType.INTEGER), DSL.param(KEY2, SQLDataType.INTEGER)}
+                : new Field<?>[] {DSL.param(KEY, SQLDataType.BIGINT)};
     }
 
     /** Blocking lock bounded by {@code lock_timeout}: bind with {@link Statement#bind}. */
@@ -221,6 +229,7 @@ public final class AdvisorySql {
         private final int modeIndex;
         private final int kindIndex;
         private final int lockKeyIndex;
+        private final int limitIndex;
 
         private Statement(String sql, List<String> params) {
             this(sql, params, rendered++); // only from the static initializer
@@ -239,21 +248,41 @@ public final class AdvisorySql {
             this.objidIndex = params.indexOf(OBJID) + 1;
             this.objsubidIndex = params.indexOf(OBJSUBID) + 1;
             this.modeIndex = params.indexOf(MODE) + 1;
+            this.limitIndex = params.indexOf(STATEMENT_TIMEOUT_LIMIT) + 1;
         }
 
         static Statement of(DSLContext dsl, Query query) {
             List<String> order = new ArrayList<>();
-            for (Param<?> param : dsl.extractParams(query).values()) {
-                if (!param.isInline()) {
-                    order.add(param.getParamName());
+            String sql = render(dsl, List.of(query), order);
+            return new Statement(sql, order);
+        }
+
+        /**
+         * Several queries sent as one statement (separated by {@code ;}), run on the caller's connection
+         * rather than a session's: no {@link #id()} (-1), not cached per connection.
+         */
+        static Statement uncached(DSLContext dsl, List<Query> queries) {
+            List<String> order = new ArrayList<>();
+            String sql = render(dsl, queries, order);
+            return new Statement(sql, order, -1);
+        }
+
+        private static String render(DSLContext dsl, List<Query> queries, List<String> order) {
+            List<String> rendered = new ArrayList<>();
+            for (Query query : queries) {
+                for (Param<?> param : dsl.extractParams(query).values()) {
+                    if (!param.isInline()) {
+                        order.add(param.getParamName());
+                    }
                 }
+                rendered.add(dsl.render(query));
             }
-            String sql = dsl.render(query);
+            String sql = String.join(";\n", rendered);
             long placeholders = sql.chars().filter(c -> c == '?').count();
-            if (placeholders != order.size()) {
+            if (placeholders != order.size() || order.size() != order.stream().distinct().count()) {
                 throw new IllegalStateException("rendered " + placeholders + " placeholders for " + order + ": " + sql);
             }
-            return new Statement(sql, order);
+            return sql;
         }
 
         public String sql() {
@@ -293,6 +322,19 @@ public final class AdvisorySql {
             if (kindIndex > 0) {
                 statement.setInt(kindIndex, Fencing.kind(key));
                 statement.setLong(lockKeyIndex, Fencing.lockKey(key));
+            }
+        }
+
+        /**
+         * {@link #bind(PreparedStatement, LockKey, LockMode, long)}, and for a wait that must fit in the
+         * session's {@code statement_timeout}, the least one that lets it run ({@link Long#MAX_VALUE}: no
+         * limit will do).
+         */
+        public void bind(PreparedStatement statement, LockKey key, LockMode mode, long lockTimeoutMillis,
+                long leastStatementTimeout) throws SQLException {
+            bind(statement, key, mode, lockTimeoutMillis);
+            if (limitIndex > 0) {
+                statement.setLong(limitIndex, leastStatementTimeout);
             }
         }
 

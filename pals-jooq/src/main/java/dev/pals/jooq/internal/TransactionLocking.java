@@ -125,9 +125,9 @@ public final class TransactionLocking {
     }
 
     private Outcome tryLock(Connection connection, LockKey key, LockMode mode, long start) {
-        TransactionSql.Statement sql = TransactionSql.tryLock(key, mode);
+        AdvisorySql.Statement sql = TransactionSql.tryLock(key, mode);
         try (PreparedStatement statement = connection.prepareStatement(sql.sql())) {
-            sql.bind(statement, key, 0, 0);
+            sql.bind(statement, key, mode, 0);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1) ? Outcome.acquired(start)
@@ -140,11 +140,11 @@ public final class TransactionLocking {
 
     private Outcome lock(Connection connection, String name, LockKey key, LockMode mode, long lockTimeoutMillis,
             boolean forever, long start) {
-        TransactionSql.Statement sql = TransactionSql.lock(key, mode);
+        AdvisorySql.Statement sql = TransactionSql.lock(key, mode);
         long leastStatementTimeout = forever ? Long.MAX_VALUE : lockTimeoutMillis;
         waitingForLock.incrementAndGet();
         try (PreparedStatement statement = connection.prepareStatement(sql.sql())) {
-            sql.bind(statement, key, lockTimeoutMillis, leastStatementTimeout);
+            sql.bind(statement, key, mode, lockTimeoutMillis, leastStatementTimeout);
             boolean isResultSet = statement.execute();
             while (!isResultSet && statement.getUpdateCount() != -1) {
                 isResultSet = statement.getMoreResults();

@@ -2,17 +2,15 @@ package dev.pals.jooq.internal;
 
 import dev.pals.LockKey;
 import dev.pals.LockMode;
+import dev.pals.jooq.internal.AdvisorySql.Statement;
 import java.math.BigDecimal;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.DatePart;
 import org.jooq.Field;
 import org.jooq.Name;
-import org.jooq.Param;
 import org.jooq.Query;
 import org.jooq.SQLDialect;
 import org.jooq.Table;
@@ -21,7 +19,8 @@ import org.jooq.impl.SQLDataType;
 
 /**
  * The statements of transaction-scoped locks ({@code pg_advisory_xact_lock} and friends), built with jOOQ
- * and rendered once per JVM, as {@link AdvisorySql} does for session locks.
+ * and rendered once per JVM, as {@link AdvisorySql} does for session locks; their parameters are
+ * {@link AdvisorySql}'s, bound by its {@link Statement}.
  *
  * <p>A bounded wait must not abort the caller's transaction when it times out, so it runs under a
  * savepoint, and it must not leave {@code lock_timeout} changed (a {@code SET LOCAL} made inside a
@@ -45,11 +44,7 @@ import org.jooq.impl.SQLDataType;
  */
 public final class TransactionSql {
     static final String SAVEPOINT = "pals_xact_lock";
-    private static final String KEY = "key";
-    private static final String KEY1 = "key1";
-    private static final String KEY2 = "key2";
-    private static final String LOCK_TIMEOUT = "lock_timeout";
-    private static final String LIMIT = "limit";
+    private static final String LOCK_TIMEOUT = AdvisorySql.LOCK_TIMEOUT;
 
     /** Rolls back and ends the savepoint of a failed {@link #lock}: the transaction is usable again. */
     public static final String UNDO;
@@ -64,12 +59,10 @@ public final class TransactionSql {
         Name savepoint = DSL.name(SAVEPOINT);
         for (int pair = 0; pair < 2; pair++) {
             for (LockMode mode : LockMode.values()) {
-                Field<?>[] keys = pair == 1
-                        ? new Field<?>[] {DSL.param(KEY1, SQLDataType.INTEGER), DSL.param(KEY2, SQLDataType.INTEGER)}
-                        : new Field<?>[] {DSL.param(KEY, SQLDataType.BIGINT)};
-                TRY_LOCK[pair][mode.ordinal()] = Statement.of(dsl, List.of(
+                Field<?>[] keys = AdvisorySql.keyParams(pair == 1);
+                TRY_LOCK[pair][mode.ordinal()] = Statement.uncached(dsl, List.of(
                         dsl.select(function(tryFunction(mode), SQLDataType.BOOLEAN, keys))));
-                LOCK[pair][mode.ordinal()] = Statement.of(dsl, List.of(
+                LOCK[pair][mode.ordinal()] = Statement.uncached(dsl, List.of(
                         dsl.savepoint(savepoint),
                         boundedLock(dsl, function(lockFunction(mode), SQLDataType.OTHER, keys)),
                         dsl.releaseSavepoint(savepoint)));
@@ -89,7 +82,7 @@ public final class TransactionSql {
                 DSL.field("{0}::interval", SQLDataType.OTHER, statementTimeout), DatePart.EPOCH)
                 .mul(DSL.inline(1000)).coerce(SQLDataType.NUMERIC);
         Condition refused = statementTimeoutMillis.gt(DSL.inline(BigDecimal.ZERO))
-                .and(statementTimeoutMillis.lt(DSL.param(LIMIT, SQLDataType.BIGINT).cast(SQLDataType.NUMERIC)));
+                .and(statementTimeoutMillis.lt(DSL.param(AdvisorySql.STATEMENT_TIMEOUT_LIMIT, SQLDataType.BIGINT).cast(SQLDataType.NUMERIC)));
 
         Table<?> read = DSL.select(currentSetting(LOCK_TIMEOUT).as("old"), DSL.field(refused).as("refused"),
                 statementTimeout.as("statement_timeout")).offset(DSL.inline(0)).asTable("a");
@@ -130,7 +123,7 @@ public final class TransactionSql {
 
     /**
      * Savepoint, bounded wait with {@code lock_timeout} read, set and restored, release: bind with
-     * {@link Statement#bind}. Its second result is one row: refused (boolean), the session's
+     * {@link Statement#bind(PreparedStatement, LockKey, LockMode, long, long)}. Its second result is one row: refused (boolean), the session's
      * {@code statement_timeout} (text), the restored {@code lock_timeout}.
      */
     public static Statement lock(LockKey key, LockMode mode) {
@@ -140,72 +133,5 @@ public final class TransactionSql {
     /** A single try; one boolean column. */
     public static Statement tryLock(LockKey key, LockMode mode) {
         return TRY_LOCK[key.isPair() ? 1 : 0][mode.ordinal()];
-    }
-
-    /** One rendered statement (maybe several, separated by {@code ;}) and where its parameters go. */
-    public static final class Statement {
-        private final String sql;
-        private final int keyIndex;
-        private final int key1Index;
-        private final int key2Index;
-        private final int timeoutIndex;
-        private final int limitIndex;
-
-        private Statement(String sql, List<String> params) {
-            this.sql = sql;
-            this.keyIndex = params.indexOf(KEY) + 1;
-            this.key1Index = params.indexOf(KEY1) + 1;
-            this.key2Index = params.indexOf(KEY2) + 1;
-            this.timeoutIndex = params.indexOf(LOCK_TIMEOUT) + 1;
-            this.limitIndex = params.indexOf(LIMIT) + 1;
-        }
-
-        static Statement of(DSLContext dsl, List<Query> queries) {
-            List<String> order = new ArrayList<>();
-            List<String> rendered = new ArrayList<>();
-            for (Query query : queries) {
-                for (Param<?> param : dsl.extractParams(query).values()) {
-                    if (!param.isInline()) {
-                        order.add(param.getParamName());
-                    }
-                }
-                rendered.add(dsl.render(query));
-            }
-            String sql = String.join(";\n", rendered);
-            long placeholders = sql.chars().filter(c -> c == '?').count();
-            if (placeholders != order.size() || order.size() != order.stream().distinct().count()) {
-                throw new IllegalStateException("rendered " + placeholders + " placeholders for " + order + ": " + sql);
-            }
-            return new Statement(sql, order);
-        }
-
-        public String sql() {
-            return sql;
-        }
-
-        /**
-         * Binds {@code key} and, for a bounded wait, its {@code lock_timeout} (0 = no limit) and the
-         * shortest {@code statement_timeout} that lets it run ({@link Long#MAX_VALUE} for no limit).
-         */
-        public void bind(PreparedStatement statement, LockKey key, long lockTimeoutMillis, long leastStatementTimeout)
-                throws SQLException {
-            if (key.isPair()) {
-                statement.setInt(key1Index, key.key1());
-                statement.setInt(key2Index, key.key2());
-            } else {
-                statement.setLong(keyIndex, key.value());
-            }
-            if (timeoutIndex > 0) {
-                statement.setString(timeoutIndex, Long.toString(lockTimeoutMillis));
-            }
-            if (limitIndex > 0) {
-                statement.setLong(limitIndex, leastStatementTimeout);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return sql;
-        }
     }
 }
