@@ -78,6 +78,11 @@ public final class EmbeddedServer implements AutoCloseable {
         return port;
     }
 
+    /** Its data directory (to change its files while it is stopped). */
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
     /** JDBC URL of its {@code postgres} database; connect as user {@code postgres}, no password. */
     public String url() {
         return "jdbc:postgresql://localhost:" + port + "/postgres";
