@@ -221,7 +221,7 @@ public final class LockerCore {
         }
         try {
             if (slot != null) {
-                Outcome tried = tryOn(slot, reserved, info, key, mode, fenced, queue, owner, start);
+                Outcome tried = tryOn(slot, reserved, info, key, mode, fenced, queue, owner, start, deadline);
                 if (tried == NOT_FREE && !wait) {
                     return Outcome.failed(Reason.NOT_AVAILABLE, null, null, start);
                 }
@@ -346,7 +346,7 @@ public final class LockerCore {
      *     goes on with a session of its own)
      */
     private Outcome tryOn(Slot slot, boolean reserved, LockInfo info, LockKey key, LockMode mode, boolean fenced,
-            KeyQueue queue, GrantOwner owner, long start) {
+            KeyQueue queue, GrantOwner owner, long start, long deadline) {
         long token = 0;
         SQLException failure = null;
         try {
@@ -362,7 +362,7 @@ public final class LockerCore {
             return granted(slot, info, key, mode, token, queue, owner, start);
         }
         finished(slot);
-        return failure != null ? failedOnShared(slot, key, mode, failure, start) : NOT_FREE;
+        return failure != null ? failedOnShared(slot, key, mode, failure, start, deadline) : NOT_FREE;
     }
 
     /** A statement routed to {@code slot} is done without a grant: the slot goes back if that left it idle. */
@@ -382,14 +382,16 @@ public final class LockerCore {
     }
 
     /**
-     * A try on a shared session failed. If the session is gone, its locks are reported lost and the
-     * acquire goes on as if it had found no session (null); otherwise the failure is the answer, after
+     * A try on a shared session failed. If the session is gone, its locks are reported lost and, while the
+     * budget lasts, the acquire goes on as if it had found no session (null): noticing a dead path took up to
+     * a network timeout, and a fresh session may take another, so past the deadline the failure is the answer
+     * (an acquire ends within its budget plus one network timeout). Otherwise the failure is the answer, after
      * making sure the failed statement left nothing held there.
      */
-    private Outcome failedOnShared(Slot slot, LockKey key, LockMode mode, SQLException e, long start) {
+    private Outcome failedOnShared(Slot slot, LockKey key, LockMode mode, SQLException e, long start, long deadline) {
         if (slot.session.isLost()) {
             sessionLost(slot, e);
-            return null;
+            return deadline != FOREVER && System.nanoTime() - deadline >= 0 ? failure(e, start) : null;
         }
         if (!SqlStates.tookNothing(e)) {
             settle(slot, key, mode);
