@@ -54,6 +54,8 @@ public final class Worker {
     private final Locker locker;
     private final Wire.Conn events;
     private volatile boolean stopping;
+    /** Counted down when the coordinator says STOP (or is gone). */
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     // Counters.
     private final LongAdder attempts = new LongAdder();
@@ -114,6 +116,7 @@ public final class Worker {
             // the coordinator is gone: stop as well
         }
         stopping = true;
+        stopRequested.countDown();
     }
 
     /**
@@ -148,6 +151,8 @@ public final class Worker {
         }
         System.out.println("worker " + config.worker() + " generation " + config.generation() + " running");
         System.out.flush();
+        // Work until told to stop; then each thread finishes the cycle it is in, which must end in bounded time.
+        stopRequested.await();
         for (Thread t : threads) {
             t.join(TimeUnit.SECONDS.toMillis(60));
             if (t.isAlive()) {
