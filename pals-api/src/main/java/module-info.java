@@ -5,6 +5,8 @@
  */
 @SuppressWarnings("module") // the qualified export names implementation modules built after this one
 module dev.pals.api {
+    requires transitive java.sql; // TransactionLock takes a java.sql.Connection
+
     exports dev.pals;
     exports dev.pals.internal to dev.pals.jooq;
 }

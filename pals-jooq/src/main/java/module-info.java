@@ -1,13 +1,14 @@
 /**
  * PALs for Java on PostgreSQL advisory locks: {@link dev.pals.jooq.JooqLocker}. SQL is built by jOOQ;
- * connections come from a dedicated Agroal pool or a DataSource of yours.
+ * connections come from a dedicated Agroal pool or a DataSource of yours. Transaction-scoped locks on
+ * your own connection or jOOQ transaction: {@link dev.pals.jooq.JooqTransactionLocker}.
  */
 module dev.pals.jooq {
     requires transitive dev.pals.api;
     requires transitive java.sql;
     requires io.agroal.api;
     requires io.agroal.pool;
-    requires org.jooq;
+    requires transitive org.jooq; // JooqTransactionLock takes DSLContext and Configuration, and renders as Field and Condition
     requires org.postgresql.jdbc;
 
     exports dev.pals.jooq;

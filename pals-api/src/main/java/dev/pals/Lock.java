@@ -105,6 +105,14 @@ public interface Lock {
      */
     Lock onLost(java.util.function.Consumer<? super LockInfo> callback);
 
+    /**
+     * The fencing token of the grant this handle holds, for a lock acquired with fencing
+     * ({@link LockOptions.Builder#fencing(boolean)}); empty if not held, or held without fencing.
+     */
+    default java.util.Optional<FencingToken> fencingToken() {
+        return java.util.Optional.empty();
+    }
+
     /** How many acquires this handle holds that are not yet released; 0 when not held. */
     int holdCount();
 
@@ -122,6 +130,36 @@ public interface Lock {
      * @throws AcquireFailure for every failure to acquire, naming the reason
      */
     HeldLock hold(Duration timeout);
+
+    /**
+     * Acquires the lock as {@link #acquire(Duration)} does, on another thread (a daemon thread of the
+     * library). Cancelling the future ends the wait, at the server too, and a lock acquired just as
+     * the cancel came is released: nothing is left held.
+     *
+     * @return completes with the result of the acquire, or with the {@link AcquireFailure} it threw
+     */
+    default java.util.concurrent.CompletableFuture<Boolean> acquireAsync(Duration timeout) {
+        return AsyncAcquire.start(this, timeout, AsyncAcquire.DEFAULT_EXECUTOR);
+    }
+
+    /** {@link #acquireAsync(Duration)} on a thread of {@code executor}. */
+    default java.util.concurrent.CompletableFuture<Boolean> acquireAsync(Duration timeout,
+            java.util.concurrent.Executor executor) {
+        return AsyncAcquire.start(this, timeout, executor);
+    }
+
+    /**
+     * This lock as a {@code java.util.concurrent.locks.Lock}: {@code lock()} waits without limit (through
+     * interrupts, as the JDK's does), {@code lockInterruptibly()} and {@code tryLock(time, unit)} end with
+     * {@link InterruptedException} when interrupted (cancelling a wait at the server), {@code tryLock()}
+     * is a single try that waits for nothing, {@code unlock()} throws {@link IllegalMonitorStateException}
+     * when the handle does not hold the lock, and {@code newCondition()} is not supported. Unlike the
+     * JDK's locks, the handle owns the lock, not the thread: any thread may unlock, and failures the JDK
+     * has no words for (a lost connection) are thrown as {@link AcquireFailure}.
+     */
+    default java.util.concurrent.locks.Lock asJavaLock() {
+        return new JavaLock(this);
+    }
 
     /** The lock's full name: {@code app.name} (or the bare name); see {@link LockKey#displayName()}. */
     String name();

@@ -18,17 +18,19 @@ import java.util.Optional;
  */
 public final class LockOptions {
     /** Exclusive, with the {@link Locker}'s blocking and timeout defaults. */
-    public static final LockOptions DEFAULTS = new LockOptions(LockMode.EXCLUSIVE, null, null);
-    private static final LockOptions SHARED = new LockOptions(LockMode.SHARED, null, null);
+    public static final LockOptions DEFAULTS = new LockOptions(LockMode.EXCLUSIVE, null, null, null);
+    private static final LockOptions SHARED = new LockOptions(LockMode.SHARED, null, null, null);
 
     private final LockMode mode;
     private final Boolean blocking;
     private final Duration acquireTimeout;
+    private final Boolean fencing;
 
-    private LockOptions(LockMode mode, Boolean blocking, Duration acquireTimeout) {
+    private LockOptions(LockMode mode, Boolean blocking, Duration acquireTimeout, Boolean fencing) {
         this.mode = mode;
         this.blocking = blocking;
         this.acquireTimeout = acquireTimeout;
+        this.fencing = fencing;
     }
 
     /** {@code mode}, with the {@link Locker}'s defaults for the rest. */
@@ -45,6 +47,7 @@ public final class LockOptions {
         builder.mode = mode;
         builder.blocking = blocking;
         builder.acquireTimeout = acquireTimeout;
+        builder.fencing = fencing;
         return builder;
     }
 
@@ -63,6 +66,11 @@ public final class LockOptions {
         return Optional.ofNullable(acquireTimeout);
     }
 
+    /** Whether the lock takes a fencing token with every grant; empty to use the {@link Locker}'s default. */
+    public Optional<Boolean> fencing() {
+        return Optional.ofNullable(fencing);
+    }
+
     @Override
     public boolean equals(Object other) {
         if (!(other instanceof LockOptions)) {
@@ -70,12 +78,12 @@ public final class LockOptions {
         }
         LockOptions that = (LockOptions) other;
         return mode == that.mode && Objects.equals(blocking, that.blocking)
-                && Objects.equals(acquireTimeout, that.acquireTimeout);
+                && Objects.equals(acquireTimeout, that.acquireTimeout) && Objects.equals(fencing, that.fencing);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(mode, blocking, acquireTimeout);
+        return Objects.hash(mode, blocking, acquireTimeout, fencing);
     }
 
     @Override
@@ -83,6 +91,7 @@ public final class LockOptions {
         return "LockOptions[mode=" + mode.label()
                 + ", blocking=" + (blocking == null ? "locker default" : blocking)
                 + ", acquireTimeout=" + (acquireTimeout == null ? "locker default" : Timeouts.describe(acquireTimeout))
+                + (fencing == null ? "" : ", fencing=" + fencing)
                 + "]";
     }
 
@@ -91,6 +100,7 @@ public final class LockOptions {
         private LockMode mode = LockMode.EXCLUSIVE;
         private Boolean blocking;
         private Duration acquireTimeout;
+        private Boolean fencing;
 
         private Builder() {
         }
@@ -125,8 +135,17 @@ public final class LockOptions {
             return acquireTimeout(Lock.WAIT_FOREVER);
         }
 
+        /**
+         * Whether every grant of this lock also takes a fencing token ({@link Lock#fencingToken()}), in the
+         * same round trip. For exclusive locks only. Default: the {@link Locker}'s.
+         */
+        public Builder fencing(boolean fencing) {
+            this.fencing = fencing;
+            return this;
+        }
+
         public LockOptions build() {
-            return new LockOptions(mode, blocking, acquireTimeout);
+            return new LockOptions(mode, blocking, acquireTimeout, fencing);
         }
     }
 }

@@ -69,6 +69,102 @@ public interface Locker extends AutoCloseable {
      */
     Lock lock(LockKey key, LockOptions options);
 
+    /**
+     * Runs {@code action} holding {@code name} exclusively (acquired as {@link Lock#hold()} does, with
+     * this Locker's defaults), releases it, and returns what the action returned. As with
+     * try-with-resources, an exception of the action is thrown after the release.
+     *
+     * @throws AcquireFailure if the lock was not acquired (the action does not run)
+     */
+    @SuppressWarnings("try") // the hold is the point: it keeps the lock held, then releases it
+    default <T> T withLock(String name, java.util.function.Supplier<? extends T> action) {
+        try (HeldLock held = lock(name).hold()) {
+            return action.get();
+        }
+    }
+
+    /** {@link #withLock(String, java.util.function.Supplier)} for an action without a result. */
+    @SuppressWarnings("try") // the hold is the point: it keeps the lock held, then releases it
+    default void withLock(String name, Runnable action) {
+        try (HeldLock held = lock(name).hold()) {
+            action.run();
+        }
+    }
+
+    /**
+     * {@link #withLock(String, java.util.function.Supplier)}, waiting at most {@code timeout} for the
+     * lock ({@link Duration#ZERO}: a single try).
+     */
+    @SuppressWarnings("try") // the hold is the point: it keeps the lock held, then releases it
+    default <T> T withLock(String name, Duration timeout, java.util.function.Supplier<? extends T> action) {
+        try (HeldLock held = lock(name).hold(timeout)) {
+            return action.get();
+        }
+    }
+
+    /** {@link #withLock(String, Duration, java.util.function.Supplier)} for an action without a result. */
+    @SuppressWarnings("try") // the hold is the point: it keeps the lock held, then releases it
+    default void withLock(String name, Duration timeout, Runnable action) {
+        try (HeldLock held = lock(name).hold(timeout)) {
+            action.run();
+        }
+    }
+
+    /**
+     * A leader election on {@code name} (a lock name like any other: a Python PALs process holding that
+     * lock leads too), not started yet. Its terms' epochs are fencing tokens, so the Locker needs its table
+     * of fencing tokens (see the implementation).
+     *
+     * @throws IllegalArgumentException if {@code name} is null or not well-formed UTF-16
+     * @throws IllegalStateException if this locker is closed
+     */
+    LeaderElection leaderElection(String name);
+
+    /**
+     * Exclusive locks on {@code names}, to take all or nothing, in an order that cannot deadlock against
+     * another process locking the same names in another order (see {@link LockSet}).
+     *
+     * @throws IllegalArgumentException if there are no names, or one is null or not well-formed UTF-16
+     */
+    default LockSet lockAll(java.util.Collection<String> names) {
+        return lockAll(names, LockMode.EXCLUSIVE);
+    }
+
+    /** {@link #lockAll(java.util.Collection)} in {@code mode}. */
+    default LockSet lockAll(java.util.Collection<String> names, LockMode mode) {
+        if (names == null) {
+            throw new IllegalArgumentException("names must not be null");
+        }
+        java.util.List<Lock> locks = new java.util.ArrayList<>();
+        for (String name : names) {
+            locks.add(lock(name, mode));
+        }
+        return new OrderedLockSet(locks);
+    }
+
+    /** {@link #lockAll(java.util.Collection)} for keys of your own numbering. */
+    default LockSet lockAllKeys(java.util.Collection<LockKey> keys, LockMode mode) {
+        if (keys == null) {
+            throw new IllegalArgumentException("keys must not be null");
+        }
+        java.util.List<Lock> locks = new java.util.ArrayList<>();
+        for (LockKey key : keys) {
+            locks.add(lock(key, mode));
+        }
+        return new OrderedLockSet(locks);
+    }
+
+    /**
+     * A handle on the semaphore {@code name}: at most {@code permits} holders at once, across processes,
+     * waiting fairly and without polling (see {@link LockSemaphore}).
+     *
+     * @throws IllegalArgumentException if {@code name} is null or not well-formed UTF-16, or
+     *     {@code permits} is below 1
+     */
+    default LockSemaphore semaphore(String name, int permits) {
+        return new PermitSemaphore(this, name, permits);
+    }
+
     /** How many locks this Locker holds and how its connections are used, right now. */
     LockerStats stats();
 

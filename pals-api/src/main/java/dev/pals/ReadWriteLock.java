@@ -12,4 +12,28 @@ package dev.pals;
  * @param write the exclusive handle
  */
 public record ReadWriteLock(Lock read, Lock write) {
+    /**
+     * These two handles as a {@code java.util.concurrent.locks.ReadWriteLock}: its read lock is
+     * {@link #read()}, its write lock {@link #write()}, each as {@link Lock#asJavaLock()} describes.
+     */
+    public java.util.concurrent.locks.ReadWriteLock asJavaReadWriteLock() {
+        java.util.concurrent.locks.Lock readLock = read.asJavaLock();
+        java.util.concurrent.locks.Lock writeLock = write.asJavaLock();
+        return new java.util.concurrent.locks.ReadWriteLock() {
+            @Override
+            public java.util.concurrent.locks.Lock readLock() {
+                return readLock;
+            }
+
+            @Override
+            public java.util.concurrent.locks.Lock writeLock() {
+                return writeLock;
+            }
+
+            @Override
+            public String toString() {
+                return "ReadWriteLock[read " + read + ", write " + write + "]";
+            }
+        };
+    }
 }

@@ -62,6 +62,7 @@ final class Demo {
         long start = System.nanoTime();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         PalsMetrics metrics = PalsMetrics.builder(registry).build();
+        List<Locker> services = new ArrayList<>();
         try (Connection admin = server.connect(LocksCommand.APPLICATION_NAME + " (demo admin)");
                 Locker locker = server.locker(APP)
                         .acquireTimeout(SCENE_LIMIT)
@@ -69,18 +70,31 @@ final class Demo {
                         .onLockLost(this::lost)
                         .listener(metrics)
                         .build()) {
+            // The workers are instances of one service, each with its Locker, as separate processes would be:
+            // what they wait for shows at the server. (Handles of one Locker wait in the process instead.)
+            for (int i = 0; i < 3; i++) {
+                services.add(server.locker(APP).acquireTimeout(SCENE_LIMIT).listener(metrics).build());
+            }
             warmUp(locker);
+            for (Locker service : services) {
+                warmUp(service);
+            }
             metrics.bindTo(locker); // after the warm-up: events before bindTo are not counted
-            out.println("PostgreSQL " + serverVersion(admin) + "; one Locker, JooqLocker.builder(\"" + APP + "\")"
-                    + ", with lockCheckInterval 250 ms, onLockLost and pals-metrics on a SimpleMeterRegistry.");
-            contention(locker, admin);
-            readersAndWriter(locker, admin);
-            timeout(locker);
+            out.println("PostgreSQL " + serverVersion(admin) + "; workers on Lockers of their own, as instances of one"
+                    + " service would be, JooqLocker.builder(\"" + APP + "\"); the first with lockCheckInterval 250 ms"
+                    + " and onLockLost; pals-metrics on a SimpleMeterRegistry hears them all.");
+            contention(services, admin);
+            readersAndWriter(services, admin);
+            timeout(services);
             killed(locker, admin);
+            manyLocks(locker, admin);
             summary(registry);
         } catch (SQLException e) {
             throw Errors.fromServer(e, server);
         } finally {
+            for (Locker service : services) {
+                service.close();
+            }
             threads.shutdownNow();
         }
         out.println();
@@ -91,8 +105,8 @@ final class Demo {
 
     // ------------------------------------------------------------------ scenes
 
-    private void contention(Locker locker, Connection admin) throws Exception {
-        LockKey key = locker.key("nightly-report");
+    private void contention(List<Locker> services, Connection admin) throws Exception {
+        LockKey key = services.get(0).key("nightly-report");
         scene("1. Three workers want one exclusive lock, \"" + key.displayName() + "\"",
                 "each runs: try (HeldLock held = locker.lock(\"nightly-report\").hold()) { work " + WORK.toMillis() + " ms }");
         CountDownLatch tableShown = new CountDownLatch(1);
@@ -100,6 +114,7 @@ final class Demo {
         for (int i = 1; i <= 3; i++) {
             String who = "worker-" + i;
             boolean first = i == 1;
+            Locker locker = services.get(i - 1);
             workers.add(threads.submit(() -> {
                 say(who, "asks for the lock");
                 long asked = System.nanoTime();
@@ -128,14 +143,15 @@ final class Demo {
         out.println("   One holder at a time; the waiters were served in the order they asked.");
     }
 
-    private void readersAndWriter(Locker locker, Connection admin) throws Exception {
-        LockKey key = locker.key("inventory");
+    private void readersAndWriter(List<Locker> services, Connection admin) throws Exception {
+        LockKey key = services.get(0).key("inventory");
         scene("2. Readers share \"" + key.displayName() + "\"; a writer waits for them, a later reader waits behind the writer",
                 "readers: locker.lock(\"inventory\", LockMode.SHARED); the writer: locker.lock(\"inventory\")");
         CountDownLatch readersDone = new CountDownLatch(1);
         List<Future<?>> all = new ArrayList<>();
         for (int i = 1; i <= 2; i++) {
             String who = "reader-" + i;
+            Locker locker = services.get(i - 1);
             all.add(threads.submit(() -> {
                 try (HeldLock held = locker.lock("inventory", LockMode.SHARED).hold()) {
                     say(who, "acquired it shared");
@@ -146,10 +162,10 @@ final class Demo {
             }));
             awaitServer(admin, key, i, 0);
         }
-        all.add(threads.submit(() -> holdAndWork(locker, "inventory", LockMode.EXCLUSIVE, "writer",
+        all.add(threads.submit(() -> holdAndWork(services.get(2), "inventory", LockMode.EXCLUSIVE, "writer",
                 "asks for it exclusive: waits for both readers")));
         awaitServer(admin, key, 2, 1);
-        all.add(threads.submit(() -> holdAndWork(locker, "inventory", LockMode.SHARED, "reader-3",
+        all.add(threads.submit(() -> holdAndWork(services.get(0), "inventory", LockMode.SHARED, "reader-3",
                 "asks for it shared: waits behind the writer (writers are not starved)")));
         awaitServer(admin, key, 2, 2);
         sleep(WORK);
@@ -169,14 +185,14 @@ final class Demo {
         return null;
     }
 
-    private void timeout(Locker locker) {
-        LockKey key = locker.key("payments");
+    private void timeout(List<Locker> services) {
+        LockKey key = services.get(0).key("payments");
         scene("3. A timeout on \"" + key.displayName() + "\", enforced by the server (lock_timeout)",
                 "worker-1 holds it; worker-2 tries three ways");
-        Lock holder = locker.lock("payments");
+        Lock holder = services.get(0).lock("payments");
         holder.acquire();
         say("worker-1", "holds it");
-        Lock other = locker.lock("payments");
+        Lock other = services.get(1).lock("payments");
         long asked = System.nanoTime();
         boolean got = other.acquire(false);
         say("worker-2", "acquire(false)            -> " + got + " after " + since(asked) + " (non-blocking)");
@@ -221,6 +237,33 @@ final class Demo {
         next.release();
     }
 
+    private void manyLocks(Locker locker, Connection admin) throws SQLException {
+        scene("5. Many locks, few sessions: one Locker takes 1,000 locks (multiplexing, the default)",
+                "for (int i = 0; i < 1000; i++) locker.lock(\"job-\" + i).acquire();");
+        List<Lock> locks = new ArrayList<>();
+        long asked = System.nanoTime();
+        for (int i = 0; i < 1000; i++) {
+            Lock lock = locker.lock("job-" + i);
+            lock.acquire();
+            locks.add(lock);
+        }
+        String took = since(asked);
+        int sessions = 0;
+        try (PreparedStatement count = admin.prepareStatement(
+                "select count(distinct l.pid) from pg_locks l join pg_stat_activity a using (pid)"
+                        + " where l.locktype = 'advisory' and l.granted and a.application_name = ?")) {
+            count.setString(1, "pals:" + APP);
+            try (java.sql.ResultSet rs = count.executeQuery()) {
+                rs.next();
+                sessions = rs.getInt(1);
+            }
+        }
+        say("worker-1", "holds " + locker.stats().locksHeld() + " locks after " + took + ", on " + sessions
+                + " database session(s) (Python PALs: one per lock)");
+        locks.forEach(Lock::release);
+        say("worker-1", "released them all: " + locker.stats().connectionsInUse() + " sessions in use");
+    }
+
     private void lost(LockInfo lock) {
         say("Locker", "onLockLost: \"" + lock.name() + "\" is lost (its session is gone), noticed by the"
                 + " Locker's check within 250 ms (the library also logs a warning)");
@@ -228,7 +271,7 @@ final class Demo {
     }
 
     private void summary(SimpleMeterRegistry registry) {
-        scene("5. What pals-metrics recorded (Micrometer meters, application=" + APP + ")", null);
+        scene("6. What pals-metrics recorded (Micrometer meters, application=" + APP + ")", null);
         TextTable table = new TextTable("METER", "MODE", "OUTCOME", "COUNT", "MEAN", "MAX");
         List<Timer> acquires = new ArrayList<>(registry.find(MeterNames.ACQUIRE).timers());
         acquires.sort(Comparator.comparing((Timer t) -> t.getId().getTag(MeterNames.TAG_MODE))

@@ -41,6 +41,8 @@ class LocksCommandTest {
     private final String reportsApp = Lockers.unique("reports");
     private final ExecutorService waiters = Executors.newCachedThreadPool();
     private Locker billing;
+    /** A second instance of the billing service: a waiter behind its own Locker waits in its process, not here. */
+    private Locker billingAgain;
     private Locker reports;
     private LockKey nightly;
     private LockKey summary;
@@ -52,6 +54,7 @@ class LocksCommandTest {
     @BeforeAll
     void holdAndAwait() {
         billing = Lockers.on(billingApp);
+        billingAgain = Lockers.on(billingApp);
         reports = Lockers.on(reportsApp);
         nightly = billing.key("nightly");
         summary = reports.key("summary");
@@ -59,7 +62,7 @@ class LocksCommandTest {
                 "select to_char(now() at time zone 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
 
         assertThat(hold(billing.lock("nightly"))).isTrue();
-        waiters.submit(() -> billing.lock("nightly").acquire(WAIT));
+        waiters.submit(() -> billingAgain.lock("nightly").acquire(WAIT));
         await().until(() -> ServerView.waiters(nightly).size() == 1);
         waiters.submit(() -> reports.lock(nightly, LockMode.EXCLUSIVE).acquire(WAIT));
 
@@ -79,6 +82,7 @@ class LocksCommandTest {
     @AfterAll
     void closeLockers() {
         billing.close();
+        billingAgain.close();
         reports.close();
         waiters.shutdownNow();
     }

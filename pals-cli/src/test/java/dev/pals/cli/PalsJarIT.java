@@ -29,7 +29,7 @@ class PalsJarIT {
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.output()).contains("Starting an embedded PostgreSQL", "Embedded PostgreSQL on port",
                 "1. Three workers", "2. Readers share", "3. A timeout", "4. A holder's session is killed",
-                "onLockLost", "5. What pals-metrics recorded", "Demo done in ", "The embedded PostgreSQL is stopped.");
+                "onLockLost", "5. Many locks, few sessions", "6. What pals-metrics recorded", "Demo done in ", "The embedded PostgreSQL is stopped.");
         assertThat(run.output()).doesNotContain("Exception", "SLF4J", "INFO");
     }
 

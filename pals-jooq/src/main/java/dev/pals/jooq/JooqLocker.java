@@ -1,6 +1,7 @@
 package dev.pals.jooq;
 
 import dev.pals.HeldLockInfo;
+import dev.pals.LeaderElection;
 import dev.pals.Lock;
 import dev.pals.LockInfo;
 import dev.pals.LockKey;
@@ -43,6 +44,7 @@ import javax.sql.DataSource;
 public final class JooqLocker implements Locker {
     private final JooqLockerSettings settings;
     private final LockerCore core;
+    private final FencingTable fencingTable;
 
     private JooqLocker(JooqLockerSettings settings) {
         this.settings = settings;
@@ -56,7 +58,9 @@ public final class JooqLocker implements Locker {
         Duration pingTimeout = settings.networkTimeout().compareTo(JooqLockerSettings.CHECK_TIMEOUT) < 0
                 ? settings.networkTimeout() : JooqLockerSettings.CHECK_TIMEOUT;
         this.core = new LockerCore(source, listener, settings.onLockLost().orElse(null), settings.multiplexing(),
-                settings.watchInterval(), pingTimeout, settings.networkTimeout(), settings.appName().orElse("-"));
+                settings.watchInterval(), pingTimeout, settings.networkTimeout(), settings.fencingTable(),
+                settings.createFencingTable(), settings.appName().orElse("-"));
+        this.fencingTable = FencingTable.named(settings.fencingTable());
     }
 
     /**
@@ -85,6 +89,13 @@ public final class JooqLocker implements Locker {
             bytes += size;
         }
         return kept.toString();
+    }
+
+    /**
+     * The table of this Locker's fencing tokens: to check a token in your own transaction, and its DDL.
+     */
+    public FencingTable fencingTable() {
+        return fencingTable;
     }
 
     /** The settings this Locker was built with. */
@@ -122,8 +133,27 @@ public final class JooqLocker implements Locker {
         if (options == null) {
             throw new IllegalArgumentException("options must not be null");
         }
+        boolean fencing = options.fencing().orElse(settings.fencing());
+        if (fencing && options.mode() == dev.pals.LockMode.SHARED) {
+            if (options.fencing().isPresent()) {
+                throw new IllegalArgumentException("fencing tokens are for exclusive locks: a shared lock has many holders");
+            }
+            fencing = false; // the Locker's default applies to exclusive locks
+        }
         return new JooqLock(core, key, options.mode(), options.blocking().orElse(settings.blocking()),
-                options.acquireTimeout().orElse(settings.acquireTimeout()));
+                options.acquireTimeout().orElse(settings.acquireTimeout()), fencing);
+    }
+
+    /**
+     * A leader election on {@code name}: see {@link LeaderElection}. Its terms' epochs are fencing tokens
+     * of the lock, kept in this Locker's {@link #fencingTable()}, which must exist (create it with
+     * {@code createFencingTable(true)} or your migrations).
+     */
+    @Override
+    public LeaderElection leaderElection(String name) {
+        core.checkOpen();
+        Lock lock = lock(key(name), LockOptions.builder().fencing(true).waitForever().build());
+        return new dev.pals.jooq.internal.Campaign(lock, core);
     }
 
     @Override
@@ -276,6 +306,30 @@ public final class JooqLocker implements Locker {
          */
         public Builder multiplexing(boolean multiplexing) {
             return set(JooqLockerSettings.MULTIPLEXING, multiplexing);
+        }
+
+        /**
+         * Whether locks take a fencing token with every grant unless they say otherwise
+         * ({@code LockOptions.Builder.fencing}); exclusive locks only. Default: false.
+         */
+        public Builder fencing(boolean fencing) {
+            return set(JooqLockerSettings.FENCING, fencing);
+        }
+
+        /**
+         * The table of fencing tokens, {@code table} or {@code schema.table}. Default:
+         * {@value JooqLockerSettings#DEFAULT_FENCING_TABLE}.
+         */
+        public Builder fencingTable(String table) {
+            return set(JooqLockerSettings.FENCING_TABLE, table);
+        }
+
+        /**
+         * Create the table of fencing tokens ({@code CREATE TABLE IF NOT EXISTS}) before the first fenced
+         * acquire. Default: false — create it with your migrations ({@link FencingTable#ddl()}).
+         */
+        public Builder createFencingTable(boolean create) {
+            return set(JooqLockerSettings.CREATE_FENCING_TABLE, create);
         }
 
         /** Blocking acquires wait without limit unless the lock says otherwise. */

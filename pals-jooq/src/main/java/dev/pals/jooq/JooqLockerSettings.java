@@ -58,11 +58,19 @@ public final class JooqLockerSettings {
             (name, callback) -> callback, callback -> "set");
     static final Setting<Boolean> MULTIPLEXING = Setting.of("multiplexing", true, JooqLockerSettings::notNull,
             value -> value.toString());
+    /** Default of {@link #fencingTable()}. */
+    public static final String DEFAULT_FENCING_TABLE = "pals_fencing_tokens";
+    static final Setting<Boolean> FENCING = Setting.of("fencing", false, JooqLockerSettings::notNull,
+            value -> value.toString());
+    static final Setting<String> FENCING_TABLE = Setting.of("fencingTable", DEFAULT_FENCING_TABLE,
+            JooqLockerSettings::tableName, table -> table);
+    static final Setting<Boolean> CREATE_FENCING_TABLE = Setting.of("createFencingTable", false,
+            JooqLockerSettings::notNull, value -> value.toString());
 
     /** Every setting, in the order {@link #toString()} shows them. */
     static final List<Setting<?>> ALL = List.of(APP_NAME, URL, DATA_SOURCE, USER, PASSWORD, MAX_POOL_SIZE, BLOCKING,
-            ACQUIRE_TIMEOUT, NETWORK_TIMEOUT, LOCK_CHECK_INTERVAL, KEEPALIVE_INTERVAL, MULTIPLEXING, LISTENER,
-            ON_LOCK_LOST);
+            ACQUIRE_TIMEOUT, NETWORK_TIMEOUT, LOCK_CHECK_INTERVAL, KEEPALIVE_INTERVAL, MULTIPLEXING, FENCING,
+            FENCING_TABLE, CREATE_FENCING_TABLE, LISTENER, ON_LOCK_LOST);
 
     private final Map<Setting<?>, Object> values = new HashMap<>();
     private final String target;
@@ -138,6 +146,18 @@ public final class JooqLockerSettings {
         if (value.isZero()) {
             throw new IllegalArgumentException(name + " must be positive: " + value);
         }
+        return value;
+    }
+
+    /** {@code table} or {@code schema.table}, each part non-empty. */
+    private static String tableName(String name, String value) {
+        notNull(name, value);
+        String[] parts = value.split("\\.", -1);
+        if (parts.length > 2 || java.util.Arrays.stream(parts).anyMatch(String::isBlank)) {
+            throw new IllegalArgumentException(name + " must be a table name, or schema.table: \"" + Text.shorten(value)
+                    + "\"");
+        }
+        Text.utf8(value, name);
         return value;
     }
 
@@ -239,6 +259,30 @@ public final class JooqLockerSettings {
      */
     public boolean multiplexing() {
         return get(MULTIPLEXING);
+    }
+
+    /**
+     * Whether this Locker's locks take a fencing token with every grant unless they say otherwise
+     * ({@code LockOptions.Builder.fencing}). Exclusive locks only. Default: false.
+     */
+    public boolean fencing() {
+        return get(FENCING);
+    }
+
+    /**
+     * The table that keeps the fencing tokens: {@code table} or {@code schema.table}. Default:
+     * {@value #DEFAULT_FENCING_TABLE} (in the connection's search path).
+     */
+    public String fencingTable() {
+        return get(FENCING_TABLE);
+    }
+
+    /**
+     * Whether the Locker creates the fencing table ({@code CREATE TABLE IF NOT EXISTS}) before its first
+     * fenced acquire. Default: false (create it with your migrations: {@link FencingTable#ddl()}).
+     */
+    public boolean createFencingTable() {
+        return get(CREATE_FENCING_TABLE);
     }
 
     /** How often the session watchdog runs: the shorter of the check and keepalive intervals that are set. */

@@ -14,8 +14,10 @@ import dev.pals.testing.ServerView;
 import dev.pals.testing.TcpProxy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -72,6 +75,12 @@ class MultiplexingTest {
             List<HeldLockInfo> held = locker.heldLocks();
             assertThat(held).hasSize(10_000);
             assertThat(held.stream().mapToInt(HeldLockInfo::backendPid).distinct().count()).isEqualTo(sessions);
+            // Spread over the sessions, not piled on the first: each statement on a session costs the server
+            // time per lock it holds, so no session carries far more than an even share.
+            Map<Integer, Long> perSession = held.stream()
+                    .collect(Collectors.groupingBy(HeldLockInfo::backendPid, Collectors.counting()));
+            System.out.println("locks per session: " + perSession.values());
+            assertThat(Collections.max(perSession.values())).isLessThanOrEqualTo(10_000L / sessions + 500);
             for (Lock lock : all) {
                 assertThat(lock.release()).isTrue();
             }

@@ -113,7 +113,8 @@ class PythonPalsSuiteTest {
                 assertThat(ServerView.waitEvent(waiter)).isEqualTo("advisory");
             }
 
-            assertThat(waited.get()).isBetween(300L, 349L);
+            // Not before the timeout; the upper bound leaves room for a loaded 2-core CI machine.
+            assertThat(waited.get()).isBetween(300L, 800L);
         } finally {
             lock1.release();
         }

@@ -5,7 +5,7 @@ import dev.pals.LockInfo;
 import dev.pals.LockListener;
 import dev.pals.LockMode;
 import dev.pals.Locker;
-import dev.pals.LockerStats;
+import dev.pals.TransactionLocker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.LongTaskTimer;
@@ -41,6 +41,9 @@ import java.util.function.ToDoubleFunction;
  * registered on {@link #bindTo}; events before that are not counted. Every meter it registered is
  * removed from the registry when it is {@linkplain #close() closed} or the Locker closes. One
  * {@code PalsMetrics} serves one Locker. Names and tags: {@link MeterNames}.
+ *
+ * <p>A {@link TransactionLocker} binds the same way ({@link #bindTo(TransactionLocker)}); its locks are
+ * metered as acquires only, since their release at commit or rollback is not reported.
  *
  * <p>Listener calls cost a map update and a timer record. If one fails (a registry that throws), the
  * Locker logs it and the acquire or release goes on.
@@ -96,35 +99,21 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
     public PalsMetrics bindTo(Locker locker) {
         Objects.requireNonNull(locker, "locker");
         synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("these metrics are closed (or their Locker was)");
-            }
-            if (bound != null) {
-                throw new IllegalStateException("these metrics are already bound to " + bound.locker
-                        + "; make one PalsMetrics per Locker");
-            }
-            String app = application != null ? application
-                    : locker.appName().filter(name -> !name.isEmpty()).orElse(MeterNames.NO_APPLICATION);
-            Tags tags = extraTags.and(MeterNames.TAG_APPLICATION, app);
-            if (registry.find(MeterNames.CONNECTIONS_ACTIVE).tags(tags).gauge() != null) {
-                throw new IllegalStateException("another Locker with " + tags + " is bound to this registry;"
-                        + " tell them apart with PalsMetrics.builder(registry).tags(...)");
-            }
-            Bound b = new Bound(locker, app, tags);
+            Bound b = newBound(locker, locker.appName(), false);
             gauge(b, MeterNames.CONNECTIONS_ACTIVE, "Connections lent out: holding a lock or acquiring one",
-                    LockerStats::connectionsInUse);
+                    locker, l -> l.stats().connectionsInUse());
             gauge(b, MeterNames.CONNECTIONS_MAX, "The most connections the Locker uses at once; 0 for no limit of its own",
-                    LockerStats::connectionsMax);
+                    locker, l -> l.stats().connectionsMax());
             gauge(b, MeterNames.CONNECTIONS_PENDING, "Acquires waiting for a free connection",
-                    LockerStats::waitingForConnection);
+                    locker, l -> l.stats().waitingForConnection());
             gauge(b, MeterNames.LOCK_PENDING, "Acquires waiting for a lock held elsewhere",
-                    LockerStats::waitingForLock);
+                    locker, l -> l.stats().waitingForLock());
             gauge(b, MeterNames.CONNECTIONS_LOCKS_MAX, "The most locks held on one connection: what one lost session takes",
-                    LockerStats::maxLocksPerConnection);
+                    locker, l -> l.stats().maxLocksPerConnection());
             for (String outcome : new String[] {MeterNames.RESET, MeterNames.DESTROYED}) {
                 b.resets[outcome.equals(MeterNames.RESET) ? 0 : 1] = register(Counter.builder(MeterNames.CONNECTIONS_RESET)
                         .description("Connections that came back holding locks, or in doubt, and were reset")
-                        .tags(tags).tag(MeterNames.TAG_OUTCOME, outcome).register(registry));
+                        .tags(b.tags).tag(MeterNames.TAG_OUTCOME, outcome).register(registry));
             }
             if (lockNameLimit == 0) {
                 for (LockMode mode : MODES) {
@@ -136,10 +125,50 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
         return this;
     }
 
-    private void gauge(Bound b, String name, String description, ToDoubleFunction<LockerStats> value) {
-        Locker locker = b.locker;
-        register(Gauge.builder(name, locker, l -> value.applyAsDouble(l.stats())).description(description)
-                .tags(b.tags).register(registry));
+    /**
+     * Registers the meters for {@code locker}, a transaction locker whose listener this must be
+     * ({@code JooqTransactionLocker.builder(app).listener(metrics)}): the acquire timer
+     * ({@value MeterNames#ACQUIRE}, by outcome) as acquires come, and the gauge of acquires waiting in
+     * PostgreSQL ({@value MeterNames#LOCK_PENDING}). Nothing about holds: PostgreSQL releases a transaction
+     * lock when its transaction ends, which the locker does not see, so there are no held, held-now or lost
+     * meters. Close these metrics to remove the meters (a transaction locker has no close of its own).
+     *
+     * @return this
+     * @throws IllegalStateException as {@link #bindTo(Locker)} does
+     */
+    public PalsMetrics bindTo(TransactionLocker locker) {
+        Objects.requireNonNull(locker, "locker");
+        synchronized (this) {
+            Bound b = newBound(locker, locker.appName(), true);
+            gauge(b, MeterNames.LOCK_PENDING, "Acquires waiting in PostgreSQL for a lock held elsewhere",
+                    locker, TransactionLocker::waitingForLock);
+            bound = b;
+        }
+        return this;
+    }
+
+    /** Checks that this can be bound (call with this locked) and makes the binding's tags. */
+    private Bound newBound(Object source, java.util.Optional<String> appName, boolean transactional) {
+        if (closed) {
+            throw new IllegalStateException("these metrics are closed (or their Locker was)");
+        }
+        if (bound != null) {
+            throw new IllegalStateException("these metrics are already bound to " + bound.source
+                    + "; make one PalsMetrics per Locker");
+        }
+        String app = application != null ? application
+                : appName.filter(name -> !name.isEmpty()).orElse(MeterNames.NO_APPLICATION);
+        Tags tags = extraTags.and(MeterNames.TAG_APPLICATION, app);
+        // Every binding registers this gauge, so two bindings with the same tags are caught here.
+        if (registry.find(MeterNames.LOCK_PENDING).tags(tags).gauge() != null) {
+            throw new IllegalStateException("another Locker with " + tags + " is bound to this registry;"
+                    + " tell them apart with PalsMetrics.builder(registry).tags(...)");
+        }
+        return new Bound(source, app, tags, transactional);
+    }
+
+    private <S> void gauge(Bound b, String name, String description, S source, ToDoubleFunction<S> value) {
+        register(Gauge.builder(name, source, value).description(description).tags(b.tags).register(registry));
     }
 
     /** Remembers a meter to remove on close; removes it at once if closed meanwhile. */
@@ -216,6 +245,9 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
         endAcquireObservation(lock, MeterNames.ACQUIRED, null);
         Slot slot = b.slot(lock);
         slot.acquireTimer(0).record(waited);
+        if (b.transactional) {
+            return; // held until its transaction ends, which nobody reports
+        }
         Observation holdObservation = observeHolds ? observe(LockObservationContext.Kind.HOLD, holdConvention,
                 DefaultLockObservationConvention.HOLD, lock, b) : null;
         Identity id = new Identity(lock);
@@ -243,7 +275,7 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
     @Override
     public void released(LockInfo lock, Duration held) {
         Bound b = bound;
-        if (b == null || closed) {
+        if (b == null || closed || b.transactional) {
             return;
         }
         b.slot(lock).held.record(held);
@@ -256,7 +288,7 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
     @Override
     public void lockLost(LockInfo lock, Duration held, Throwable cause) {
         Bound b = bound;
-        if (b == null || closed) {
+        if (b == null || closed || b.transactional) {
             return;
         }
         b.slot(lock).lost.increment();
@@ -269,7 +301,7 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
     @Override
     public void connectionReset(boolean destroyed, Throwable cause) {
         Bound b = bound;
-        if (b == null || closed) {
+        if (b == null || closed || b.transactional) {
             return;
         }
         b.resets[destroyed ? 1 : 0].increment();
@@ -308,7 +340,8 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
     @Override
     public String toString() {
         Bound b = bound;
-        return "PalsMetrics[" + (b == null ? "not bound" : b.tags.toString()) + (closed ? ", closed" : "") + "]";
+        return "PalsMetrics[" + (b == null ? "not bound" : b.tags.toString() + (b.transactional ? ", transaction locks" : ""))
+                + (closed ? ", closed" : "") + "]";
     }
 
     // ---- state -------------------------------------------------------------------------------------
@@ -355,7 +388,10 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
 
     /** What is registered for the bound Locker. */
     private final class Bound {
-        final Locker locker;
+        /** The Locker or TransactionLocker. */
+        final Object source;
+        /** Bound to a TransactionLocker: acquires only, no holds. */
+        final boolean transactional;
         final String application;
         final Tags tags;
         final Counter[] resets = new Counter[2];
@@ -365,12 +401,14 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
         final AtomicBoolean capReached = new AtomicBoolean();
         final Group others;
 
-        Bound(Locker locker, String application, Tags tags) {
-            this.locker = locker;
+        Bound(Object source, String application, Tags tags, boolean transactional) {
+            this.source = source;
+            this.transactional = transactional;
             this.application = application;
             this.tags = tags;
-            this.unnamed = new Group(tags);
-            this.others = lockNameLimit == 0 ? null : new Group(tags.and(MeterNames.TAG_LOCK, MeterNames.OTHER_LOCKS));
+            this.unnamed = new Group(tags, transactional);
+            this.others = lockNameLimit == 0 ? null
+                    : new Group(tags.and(MeterNames.TAG_LOCK, MeterNames.OTHER_LOCKS), transactional);
         }
 
         Slot slot(LockInfo lock) {
@@ -387,7 +425,7 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
             }
             if (names.get() < lockNameLimit) {
                 group = byName.computeIfAbsent(name, n -> names.incrementAndGet() <= lockNameLimit
-                        ? new Group(tags.and(MeterNames.TAG_LOCK, n)) : null);
+                        ? new Group(tags.and(MeterNames.TAG_LOCK, n), transactional) : null);
                 if (group != null) {
                     return group;
                 }
@@ -403,17 +441,19 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
     /** The meters of one lock name tag (or of all locks, without the tag), per mode. */
     private final class Group {
         final Tags tags;
+        final boolean acquiresOnly;
         final AtomicReferenceArray<Slot> slots = new AtomicReferenceArray<>(MODES.length);
 
-        Group(Tags tags) {
+        Group(Tags tags, boolean acquiresOnly) {
             this.tags = tags;
+            this.acquiresOnly = acquiresOnly;
         }
 
         Slot slot(LockMode mode) {
             Slot slot = slots.get(mode.ordinal());
             if (slot == null) {
                 // Registering twice returns the same meters, so a race here costs nothing.
-                slot = new Slot(tags.and(MeterNames.TAG_MODE, mode.label()));
+                slot = new Slot(tags.and(MeterNames.TAG_MODE, mode.label()), acquiresOnly);
                 slots.compareAndSet(mode.ordinal(), null, slot);
                 slot = slots.get(mode.ordinal());
             }
@@ -421,7 +461,10 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
         }
     }
 
-    /** The meters of one lock name tag and mode. Acquire timers are made on first use, per outcome. */
+    /**
+     * The meters of one lock name tag and mode. Acquire timers are made on first use, per outcome. Hold
+     * meters are null for transaction locks.
+     */
     private final class Slot {
         final Tags tags;
         final Timer held;
@@ -429,8 +472,14 @@ public final class PalsMetrics implements LockListener, AutoCloseable {
         final Counter lost;
         final AtomicReferenceArray<Timer> acquire = new AtomicReferenceArray<>(OUTCOMES);
 
-        Slot(Tags tags) {
+        Slot(Tags tags, boolean acquiresOnly) {
             this.tags = tags;
+            if (acquiresOnly) {
+                this.held = null;
+                this.active = null;
+                this.lost = null;
+                return;
+            }
             this.held = register(Timer.builder(MeterNames.HELD).description("How long locks were held (recorded on release)")
                     .tags(tags).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofHours(1)).register(registry));

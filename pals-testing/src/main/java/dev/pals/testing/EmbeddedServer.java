@@ -2,9 +2,11 @@ package dev.pals.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -40,7 +42,10 @@ public final class EmbeddedServer implements AutoCloseable {
         }
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDirectory)
-                .setCleanDataDirectory(false);
+                .setCleanDataDirectory(false)
+                // A busy machine can take longer than zonky's 10 s; a start that gives up cannot be retried
+                // (zonky keeps its lock on the data directory).
+                .setPGStartupWait(Duration.ofSeconds(120));
         if (port != 0) {
             builder.setPort(port);
         }
@@ -49,16 +54,33 @@ public final class EmbeddedServer implements AutoCloseable {
         port = postgres.getPort();
     }
 
-    /** Stops it (a fast shutdown: sessions end, their locks with them). */
+    /** Stops it (a fast shutdown: sessions end, their locks with them), and waits until it is gone. */
     public synchronized void stop() throws IOException {
         if (postgres != null) {
             postgres.close();
             postgres = null;
+            // zonky's pg_ctl gives up after 5 s while the server goes on shutting down (on a busy machine, or
+            // with clients trickling in through a stalled proxy): a start before it is gone would fail.
+            Path pidFile = dataDirectory.resolve("postmaster.pid");
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (Files.exists(pidFile) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while the server shut down");
+                }
+            }
         }
     }
 
     public int port() {
         return port;
+    }
+
+    /** Its data directory (to change its files while it is stopped). */
+    public Path dataDirectory() {
+        return dataDirectory;
     }
 
     /** JDBC URL of its {@code postgres} database; connect as user {@code postgres}, no password. */

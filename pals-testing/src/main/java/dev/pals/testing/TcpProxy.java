@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
-    private final String targetHost;
-    private final int targetPort;
+    private volatile String targetHost;
+    private volatile int targetPort;
     private final AtomicLong roundTrips = new AtomicLong();
     private final List<ByteArrayOutputStream> recorded = new CopyOnWriteArrayList<>();
     private volatile boolean recording;
@@ -98,6 +98,15 @@ public final class TcpProxy implements AutoCloseable {
         frozen = false;
     }
 
+    /**
+     * Connections made from now on go to {@code host:port}; those already open stay where they are, as
+     * after a failover behind one address (a moved virtual IP, a DNS change).
+     */
+    public void retarget(String host, int port) {
+        this.targetHost = host;
+        this.targetPort = port;
+    }
+
     /** Cuts every connection now (with a reset, as a failed network path or a proxy restart would). */
     public void dropConnections() {
         for (Socket socket : sockets) {
@@ -115,7 +124,14 @@ public final class TcpProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = server.accept();
-                Socket upstream = new Socket(targetHost, targetPort);
+                Socket upstream;
+                try {
+                    upstream = new Socket(targetHost, targetPort);
+                } catch (IOException e) {
+                    // The server is down (a restart): refuse the client at once, as the server itself would.
+                    closeQuietly(client);
+                    continue;
+                }
                 client.setTcpNoDelay(true);
                 upstream.setTcpNoDelay(true);
                 sockets.add(client);

@@ -7,8 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.postgresql.core.BaseConnection;
@@ -40,6 +42,10 @@ public final class DataSourceSessionSource implements SessionSource {
     private final int networkTimeoutMillis;
     /** Backend pids of the sessions lent out right now. */
     private final Set<Integer> lentPids = ConcurrentHashMap.newKeySet();
+    /** What each physical connection seen is connected to; forgotten with the connection. */
+    private final Map<Connection, ServerCheck.Server> servers = new WeakHashMap<>();
+    private volatile boolean poolerChecked;
+    private volatile UnsuitableConnectionException poolerVerdict;
 
     /**
      * @param maxSessions at most this many connections out at once, or 0 for no limit of our own
@@ -74,19 +80,34 @@ public final class DataSourceSessionSource implements SessionSource {
             throw e;
         }
         int pid = LockSession.backendPidOf(connection);
+        boolean autoCommitWasOff = false;
         try {
-            boolean autoCommitWasOff = !connection.getAutoCommit();
+            autoCommitWasOff = !connection.getAutoCommit();
             if (autoCommitWasOff) {
                 connection.setAutoCommit(true);
             }
             int networkTimeoutWas = connection.getNetworkTimeout();
             connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
-            LockSession session = new LockSession(connection, LockSession.physicalOf(connection), pid, null,
-                    networkTimeoutMillis, autoCommitWasOff, networkTimeoutWas);
+            Connection physical = LockSession.physicalOf(connection);
+            ServerCheck.Server server = checked(physical, connection);
+            LockSession session = new LockSession(connection, physical, server, null, networkTimeoutMillis,
+                    autoCommitWasOff, networkTimeoutWas);
             if (pid != 0) {
                 lentPids.add(pid);
             }
             return session;
+        } catch (UnsuitableConnectionException e) {
+            // Nothing was taken on it: restore what was changed and give it back as it came.
+            try {
+                if (autoCommitWasOff) {
+                    connection.setAutoCommit(false);
+                }
+            } catch (SQLException | RuntimeException ignored) {
+                // it goes back anyway
+            }
+            closeQuietly(connection);
+            leaveGate();
+            throw e;
         } catch (SQLException | RuntimeException | Error e) {
             closePhysically(connection);
             closeQuietly(connection);
@@ -99,7 +120,8 @@ public final class DataSourceSessionSource implements SessionSource {
     private void refuseIfUnsuitable(Connection connection) throws SQLException {
         int pid = LockSession.backendPidOf(connection);
         if (pid != 0 && lentPids.contains(pid)) {
-            throw new UnsuitableConnectionException("the DataSource handed out a connection to the same database "
+            throw new UnsuitableConnectionException(UnsuitableConnectionException.Kind.SESSION_IN_USE,
+                    "the DataSource handed out a connection to the same database "
                     + "session (backend pid " + pid + ") that this Locker already uses for other locks; advisory "
                     + "locks re-enter within a session, so they would exclude nothing. Give the Locker a DataSource "
                     + "that hands out separate connections (not one bound to the thread or transaction)");
@@ -107,7 +129,8 @@ public final class DataSourceSessionSource implements SessionSource {
         if (!connection.getAutoCommit()) {
             TransactionState state = transactionState(connection);
             if (state != TransactionState.IDLE) {
-                throw new UnsuitableConnectionException("the DataSource's connection is inside "
+                throw new UnsuitableConnectionException(UnsuitableConnectionException.Kind.IN_TRANSACTION,
+                        "the DataSource's connection is inside "
                         + (state == null ? "a transaction, as far as can be told (autocommit off, and the driver "
                                 + "does not say whether one is open)" : "an open transaction (autocommit off)")
                         + ": session locks ignore transactions, and the caller's work is not the Locker's to commit "
@@ -115,6 +138,38 @@ public final class DataSourceSessionSource implements SessionSource {
                         + "transaction, or use transaction-scoped locks");
             }
         }
+    }
+
+    /**
+     * What {@code physical} is connected to ({@link ServerCheck}), asked once per physical connection;
+     * the first time for this source, also whether a transaction pooler sits in between (with a second
+     * connection of the DataSource).
+     */
+    private ServerCheck.Server checked(Connection physical, Connection connection) throws SQLException {
+        UnsuitableConnectionException pooler = poolerVerdict;
+        if (pooler != null) {
+            throw pooler;
+        }
+        synchronized (servers) {
+            ServerCheck.Server known = servers.get(physical);
+            if (known != null) {
+                return known;
+            }
+        }
+        ServerCheck.Server server;
+        try {
+            server = ServerCheck.check(connection, poolerChecked ? null : dataSource::getConnection);
+        } catch (UnsuitableConnectionException refused) {
+            if (refused.kind() == UnsuitableConnectionException.Kind.POOLER) {
+                poolerVerdict = refused;
+            }
+            throw refused;
+        }
+        poolerChecked = true;
+        synchronized (servers) {
+            servers.put(physical, server);
+        }
+        return server;
     }
 
     private static TransactionState transactionState(Connection connection) {
@@ -141,6 +196,7 @@ public final class DataSourceSessionSource implements SessionSource {
     /** Restores what was changed on the connection and returns it to the DataSource. */
     private void finish(LockSession session, SessionReset reset) {
         Connection connection = session.connection();
+        int driverPid = LockSession.backendPidOf(connection);
         if (!reset.destroyed()) {
             try {
                 if (session.autoCommitWasOff()) {
@@ -153,7 +209,7 @@ public final class DataSourceSessionSource implements SessionSource {
             }
         }
         closeQuietly(connection);
-        lentPids.remove(session.backendPid());
+        lentPids.remove(driverPid);
         leaveGate();
     }
 

@@ -21,8 +21,9 @@ public final class JooqLock implements Lock {
     private final boolean blocking;
     private final Duration acquireTimeout;
 
-    public JooqLock(LockerCore core, LockKey key, LockMode mode, boolean blocking, Duration acquireTimeout) {
-        this.state = new LockState(core, key, mode);
+    public JooqLock(LockerCore core, LockKey key, LockMode mode, boolean blocking, Duration acquireTimeout,
+            boolean fencing) {
+        this.state = new LockState(core, key, mode, fencing);
         this.blocking = blocking;
         this.acquireTimeout = acquireTimeout;
     }
@@ -102,6 +103,11 @@ public final class JooqLock implements Lock {
         }
         state.onLost(callback);
         return this;
+    }
+
+    @Override
+    public java.util.Optional<dev.pals.FencingToken> fencingToken() {
+        return state.fencingToken();
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class LockSession {
     private final StatementCache statements;
     private final int networkTimeoutMillis;
     private final int backendPid;
+    private final String serverIdentity;
     private final boolean autoCommitWasOff;
     private final int originalNetworkTimeoutMillis;
     private final ReentrantLock use = new ReentrantLock();
@@ -56,13 +57,14 @@ public final class LockSession {
      * @param originalNetworkTimeoutMillis the connection's network timeout when borrowed, to restore on
      *     return; -1 if the pool restores it itself
      */
-    LockSession(Connection connection, Connection physical, int backendPid, StatementCache statements,
+    LockSession(Connection connection, Connection physical, ServerCheck.Server server, StatementCache statements,
             int networkTimeoutMillis, boolean autoCommitWasOff, int originalNetworkTimeoutMillis) {
         this.connection = connection;
         this.physical = physical;
         this.statements = statements;
         this.networkTimeoutMillis = networkTimeoutMillis;
-        this.backendPid = backendPid;
+        this.backendPid = server.backendPid;
+        this.serverIdentity = server.identity;
         this.autoCommitWasOff = autoCommitWasOff;
         this.originalNetworkTimeoutMillis = originalNetworkTimeoutMillis;
     }
@@ -94,6 +96,11 @@ public final class LockSession {
         return backendPid;
     }
 
+    /** Which server (and which start of it) the session is on: a change means a failover or a restart. */
+    public String serverIdentity() {
+        return serverIdentity;
+    }
+
     boolean autoCommitWasOff() {
         return autoCommitWasOff;
     }
@@ -111,31 +118,10 @@ public final class LockSession {
      * @throws SQLException with SQLSTATE 55P03 when the timeout passed
      */
     public void lock(LockKey key, LockMode mode, long lockTimeoutMillis) throws SQLException {
-        AdvisorySql.Statement sql = AdvisorySql.lock(key, mode);
         use.lock();
         try {
-            uncertain = true;
-            long waitBound = lockTimeoutMillis == 0 ? 0
-                    : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
-            try {
-                connection.setNetworkTimeout(DIRECT, (int) waitBound);
-                try (StatementCache.Prepared prepared = prepare(sql)) {
-                    PreparedStatement statement = prepared.statement();
-                    sql.bind(statement, key, mode, lockTimeoutMillis);
-                    try (ResultSet rs = statement.executeQuery()) {
-                        rs.next();
-                    }
-                }
-            } catch (SQLException e) {
-                if (SqlStates.tookNothing(e)) {
-                    uncertain = false;
-                }
-                throw noteFailure(e);
-            } finally {
-                restoreNetworkTimeout();
-            }
+            bounded(AdvisorySql.lock(key, mode), key, mode, lockTimeoutMillis, false);
             held++;
-            uncertain = false;
         } finally {
             use.unlock();
         }
@@ -150,6 +136,91 @@ public final class LockSession {
                 held++;
             }
             return locked;
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /**
+     * An exclusive try that also takes the key's next fencing token, in the same statement; a wait for the
+     * token's row (held by a transaction that checked the previous token) is bounded by
+     * {@code lockTimeoutMillis}.
+     *
+     * @return the token, or 0 if the lock was not free
+     */
+    public long tryLockFenced(AdvisorySql.Fencing fencing, LockKey key, long lockTimeoutMillis) throws SQLException {
+        use.lock();
+        try {
+            long token = bounded(fencing.tryLock(key), key, LockMode.EXCLUSIVE, lockTimeoutMillis, true);
+            if (token != 0) {
+                held++;
+            }
+            return token;
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /**
+     * {@link #lock} that also takes the key's next fencing token, in the same statement.
+     *
+     * @return the token
+     */
+    public long lockFenced(AdvisorySql.Fencing fencing, LockKey key, long lockTimeoutMillis) throws SQLException {
+        use.lock();
+        try {
+            long token = bounded(fencing.lock(key), key, LockMode.EXCLUSIVE, lockTimeoutMillis, true);
+            held++;
+            return token;
+        } finally {
+            use.unlock();
+        }
+    }
+
+    /**
+     * Runs a statement that may wait, bounded by the server ({@code lockTimeoutMillis}, 0 = no limit)
+     * and meanwhile by a network timeout of the lock timeout plus the base one (none when waiting
+     * forever). The session is in doubt until it answers: a failure may come just as the lock is granted.
+     *
+     * @param token whether the statement answers {@code got} and a fencing token (else it just returns)
+     * @return the token if it answers one and got the lock; 0 if it did not get it; 1 otherwise
+     */
+    private long bounded(AdvisorySql.Statement sql, LockKey key, LockMode mode, long lockTimeoutMillis, boolean token)
+            throws SQLException {
+        uncertain = true;
+        long waitBound = lockTimeoutMillis == 0 ? 0 : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
+        long result = 1;
+        try {
+            connection.setNetworkTimeout(DIRECT, (int) waitBound);
+            try (StatementCache.Prepared prepared = prepare(sql)) {
+                PreparedStatement statement = prepared.statement();
+                sql.bind(statement, key, mode, lockTimeoutMillis);
+                try (ResultSet rs = statement.executeQuery()) {
+                    rs.next();
+                    if (token) {
+                        result = rs.getBoolean(1) ? rs.getLong(2) : 0;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            if (SqlStates.tookNothing(e)) {
+                uncertain = false;
+            }
+            throw noteFailure(e);
+        } finally {
+            restoreNetworkTimeout();
+        }
+        uncertain = false;
+        return result;
+    }
+
+    /** Creates the fencing tokens' table if it does not exist. */
+    public void createFencingTable(AdvisorySql.Fencing fencing) throws SQLException {
+        use.lock();
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(fencing.create());
+        } catch (SQLException e) {
+            throw noteFailure(e);
         } finally {
             use.unlock();
         }

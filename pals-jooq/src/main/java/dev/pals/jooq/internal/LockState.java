@@ -34,6 +34,8 @@ final class LockState implements Runnable, LockInfo, LockerCore.GrantOwner {
     final LockKey key;
     final LockMode mode;
     final String name;
+    /** Whether grants take a fencing token. */
+    final boolean fencing;
     private final ReentrantLock guard = new ReentrantLock();
     private final Condition acquireDone = guard.newCondition();
 
@@ -44,10 +46,11 @@ final class LockState implements Runnable, LockInfo, LockerCore.GrantOwner {
     private Cleaner.Cleanable cleanable;
     private volatile List<Consumer<? super LockInfo>> lostCallbacks = List.of();
 
-    LockState(LockerCore core, LockKey key, LockMode mode) {
+    LockState(LockerCore core, LockKey key, LockMode mode, boolean fencing) {
         this.core = core;
         this.key = key;
         this.mode = mode;
+        this.fencing = fencing;
         this.name = key.displayName();
     }
 
@@ -100,7 +103,7 @@ final class LockState implements Runnable, LockInfo, LockerCore.GrantOwner {
         }
         LockerCore.Outcome outcome = null;
         try {
-            outcome = core.acquire(this, key, mode, wait, budgetNanos, start, this);
+            outcome = core.acquire(this, key, mode, fencing, wait, budgetNanos, start, this);
         } finally {
             guard.lock();
             try {
@@ -218,6 +221,19 @@ final class LockState implements Runnable, LockInfo, LockerCore.GrantOwner {
             List<Consumer<? super LockInfo>> callbacks = new ArrayList<>(lostCallbacks);
             callbacks.add(callback);
             lostCallbacks = List.copyOf(callbacks);
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    /** The fencing token of the grant held, if held with fencing. */
+    java.util.Optional<dev.pals.FencingToken> fencingToken() {
+        guard.lock();
+        try {
+            if (holds == 0 || core.isClosed() || grant.isDropped() || grant.fencingToken() == 0) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new dev.pals.FencingToken(key, grant.fencingToken()));
         } finally {
             guard.unlock();
         }

@@ -74,13 +74,22 @@ public final class LockerCore {
     private final Events events;
     private final boolean multiplexing;
     private final int networkTimeoutMillis;
-    private final SessionWatchdog watchdog;
+    /** Checks the sessions that hold locks; null until asked for (a check interval, or {@link #watchSessions}). */
+    private volatile SessionWatchdog watchdog;
+    private final Duration pingTimeout;
+    private final String name;
+    /** Where fencing tokens are kept, or null if the Locker has no fencing table set. */
+    private final AdvisorySql.Fencing fencing;
+    /** Whether to create the table of fencing tokens before the first fenced acquire (then done). */
+    private volatile boolean createFencingTable;
     private final ReentrantLock mutex = new ReentrantLock();
     // Guarded by mutex.
     private final List<Slot> slots = new ArrayList<>();
     private final Map<LockKey, KeyQueue> keys = new HashMap<>();
     private int grants;
     private int waitingHere;
+    /** The server the sessions are on ({@link LockSession#serverIdentity()}); a change is a failover or restart. */
+    private String serverIdentity;
     private volatile boolean closed;
     private final AtomicInteger waitingAtServer = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong locksLost = new java.util.concurrent.atomic.AtomicLong();
@@ -94,18 +103,44 @@ public final class LockerCore {
      * @param watchInterval how often the watchdog checks every session that holds locks; zero: never
      * @param pingTimeout the network timeout of one check
      * @param networkTimeout the base network timeout of every call; close's bound
+     * @param fencingTable the table of fencing tokens ({@code table} or {@code schema.table})
+     * @param createFencingTable whether to create it (if it does not exist) before the first fenced acquire
      * @param name for thread names
      */
     public LockerCore(SessionSource source, dev.pals.LockListener listener,
             java.util.function.Consumer<? super LockInfo> onLockLost, boolean multiplexing, Duration watchInterval,
-            Duration pingTimeout, Duration networkTimeout, String name) {
+            Duration pingTimeout, Duration networkTimeout, String fencingTable, boolean createFencingTable,
+            String name) {
         this.source = source;
+        this.fencing = AdvisorySql.fencing(fencingTable);
+        this.createFencingTable = createFencingTable;
         this.events = new Events(listener, onLockLost);
         this.multiplexing = multiplexing;
         this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
-        this.watchdog = watchInterval.isZero() ? null
-                : new SessionWatchdog(watchInterval, (int) Math.max(1, pingTimeout.toMillis()), name,
-                        this::holdingSessions, this::sessionDied);
+        this.pingTimeout = pingTimeout;
+        this.name = name;
+        this.watchdog = watchInterval.isZero() ? null : newWatchdog(watchInterval);
+    }
+
+    private SessionWatchdog newWatchdog(Duration interval) {
+        return new SessionWatchdog(interval, (int) Math.max(1, pingTimeout.toMillis()), name, this::holdingSessions,
+                this::sessionDied);
+    }
+
+    /**
+     * Makes sure the sessions that hold locks are checked, at least every {@code interval}: for a lock whose
+     * loss must be noticed soon even though the Locker has no check interval of its own (a leader's).
+     */
+    public void watchSessions(Duration interval) {
+        mutex.lock();
+        try {
+            checkOpen();
+            if (watchdog == null) {
+                watchdog = newWatchdog(interval);
+            }
+        } finally {
+            mutex.unlock();
+        }
     }
 
     public void checkOpen() {
@@ -135,11 +170,11 @@ public final class LockerCore {
      * @param startNanos when the caller started
      * @throws IllegalStateException if the Locker is or gets closed
      */
-    public Outcome acquire(LockInfo info, LockKey key, LockMode mode, boolean wait, long budgetNanos,
+    public Outcome acquire(LockInfo info, LockKey key, LockMode mode, boolean fenced, boolean wait, long budgetNanos,
             long startNanos, GrantOwner owner) {
         checkOpen();
         events.acquireStarted(info);
-        Outcome outcome = take(info, key, mode, wait, budgetNanos, startNanos, owner);
+        Outcome outcome = take(info, key, mode, fenced, wait, budgetNanos, startNanos, owner);
         if (outcome.grant() != null) {
             try {
                 events.acquired(info, outcome.waitedNanos);
@@ -153,8 +188,8 @@ public final class LockerCore {
         return outcome;
     }
 
-    private Outcome take(LockInfo info, LockKey key, LockMode mode, boolean wait, long budgetNanos, long start,
-            GrantOwner owner) {
+    private Outcome take(LockInfo info, LockKey key, LockMode mode, boolean fenced, boolean wait, long budgetNanos,
+            long start, GrantOwner owner) {
         long deadline = budgetNanos == FOREVER ? FOREVER : start + budgetNanos;
         KeyQueue queue = null;
         Slot slot = null;
@@ -186,7 +221,7 @@ public final class LockerCore {
         }
         try {
             if (slot != null) {
-                Outcome tried = tryOn(slot, reserved, info, key, mode, queue, owner, start);
+                Outcome tried = tryOn(slot, reserved, info, key, mode, fenced, queue, owner, start, deadline);
                 if (tried == NOT_FREE && !wait) {
                     return Outcome.failed(Reason.NOT_AVAILABLE, null, null, start);
                 }
@@ -194,7 +229,7 @@ public final class LockerCore {
                     return tried;
                 }
             }
-            return takeOnOwnSession(info, key, mode, wait, deadline, queue, owner, start);
+            return takeOnOwnSession(info, key, mode, fenced, wait, deadline, queue, owner, start);
         } catch (NoSession none) {
             return none.outcome;
         } finally {
@@ -256,26 +291,49 @@ public final class LockerCore {
      * wait, and nobody uses right now, taken for the calling thread ({@link LockSession#tryUse()}), so
      * that the try does not queue behind another statement; the oldest first, which packs locks onto few
      * sessions and leaves the others free for waits. If every such session is busy and the pool has room,
-     * null: a session of its own spreads the load. If the pool has no room, the least busy one, to queue on.
-     * Under mutex; only ever tries a session's lock, never waits for it.
+     * null: a session of its own spreads the load. If the pool has no room, the idle one holding the fewest
+     * locks (which spreads them evenly over the pool), else the least busy one, to queue on.
+     * While the pool has room, a session holding {@link #CROWDED} locks or more takes no more: PostgreSQL
+     * walks a session's local lock table at the end of every transaction, so each statement on it costs
+     * the server about 30 ns per lock it holds (benchmarks, case 9). Under mutex; only ever tries a
+     * session's lock, never waits for it.
      */
     private Slot slotForTry(KeyQueue queue) {
+        int max = source.maxSessions();
+        boolean full = max > 0 && slots.size() >= max;
         Slot busy = null;
+        Slot idlest = null;
         for (Slot candidate : slots) {
             if (candidate.reserved || candidate.gone || candidate.grants == 0 || queue.heldOn(candidate)
-                    || candidate.session.isLost()) {
+                    || candidate.session.isLost() || (!full && candidate.grants >= CROWDED)) {
                 continue;
             }
-            if (candidate.inFlight == 0 && candidate.session.tryUse()) {
-                return candidate;
+            if (candidate.inFlight == 0) {
+                if (full) {
+                    if (idlest == null || candidate.grants < idlest.grants) {
+                        idlest = candidate;
+                    }
+                    continue;
+                }
+                if (candidate.session.tryUse()) {
+                    return candidate;
+                }
             }
             if (busy == null || candidate.inFlight < busy.inFlight) {
                 busy = candidate;
             }
         }
-        int max = source.maxSessions();
-        return busy != null && max > 0 && slots.size() >= max ? busy : null;
+        if (!full) {
+            return null;
+        }
+        if (idlest != null && idlest.session.tryUse()) {
+            return idlest;
+        }
+        return busy != null ? busy : idlest;
     }
+
+    /** Locks on one session past which it takes no more while the pool has room (see {@link #slotForTry}). */
+    static final int CROWDED = 1_000;
 
     /** {@link #tryOn}: the lock was not free. */
     private static final Outcome NOT_FREE = new Outcome(Reason.NOT_AVAILABLE, null, null, 0);
@@ -287,12 +345,12 @@ public final class LockerCore {
      *     session of its own); null if the session turned out lost (its locks are reported; the caller
      *     goes on with a session of its own)
      */
-    private Outcome tryOn(Slot slot, boolean reserved, LockInfo info, LockKey key, LockMode mode, KeyQueue queue,
-            GrantOwner owner, long start) {
-        boolean locked = false;
+    private Outcome tryOn(Slot slot, boolean reserved, LockInfo info, LockKey key, LockMode mode, boolean fenced,
+            KeyQueue queue, GrantOwner owner, long start, long deadline) {
+        long token = 0;
         SQLException failure = null;
         try {
-            locked = slot.session.tryLock(key, mode);
+            token = tryAt(slot.session, key, mode, fenced);
         } catch (SQLException e) {
             failure = e;
         } finally {
@@ -300,11 +358,11 @@ public final class LockerCore {
                 slot.session.endUse();
             }
         }
-        if (locked) {
-            return granted(slot, info, key, mode, queue, owner, start);
+        if (token != 0) {
+            return granted(slot, info, key, mode, token, queue, owner, start);
         }
         finished(slot);
-        return failure != null ? failedOnShared(slot, key, mode, failure, start) : NOT_FREE;
+        return failure != null ? failedOnShared(slot, key, mode, failure, start, deadline) : NOT_FREE;
     }
 
     /** A statement routed to {@code slot} is done without a grant: the slot goes back if that left it idle. */
@@ -324,14 +382,16 @@ public final class LockerCore {
     }
 
     /**
-     * A try on a shared session failed. If the session is gone, its locks are reported lost and the
-     * acquire goes on as if it had found no session (null); otherwise the failure is the answer, after
+     * A try on a shared session failed. If the session is gone, its locks are reported lost and, while the
+     * budget lasts, the acquire goes on as if it had found no session (null): noticing a dead path took up to
+     * a network timeout, and a fresh session may take another, so past the deadline the failure is the answer
+     * (an acquire ends within its budget plus one network timeout). Otherwise the failure is the answer, after
      * making sure the failed statement left nothing held there.
      */
-    private Outcome failedOnShared(Slot slot, LockKey key, LockMode mode, SQLException e, long start) {
+    private Outcome failedOnShared(Slot slot, LockKey key, LockMode mode, SQLException e, long start, long deadline) {
         if (slot.session.isLost()) {
             sessionLost(slot, e);
-            return null;
+            return deadline != FOREVER && System.nanoTime() - deadline >= 0 ? failure(e, start) : null;
         }
         if (!SqlStates.tookNothing(e)) {
             settle(slot, key, mode);
@@ -355,35 +415,45 @@ public final class LockerCore {
     }
 
     /** Takes the lock on a session of its own: an empty one in use, or a new one from the source. */
-    private Outcome takeOnOwnSession(LockInfo info, LockKey key, LockMode mode, boolean wait, long deadline,
-            KeyQueue queue, GrantOwner owner, long start) throws NoSession {
+    private Outcome takeOnOwnSession(LockInfo info, LockKey key, LockMode mode, boolean fenced, boolean wait,
+            long deadline, KeyQueue queue, GrantOwner owner, long start) throws NoSession {
         Slot slot = borrowSlot(wait, deadline, start);
-        boolean locked = false;
+        long token = 0;
         SQLException failure = null;
+        SQLException interrupted = null;
         long left = deadline == FOREVER ? FOREVER : deadline - System.nanoTime();
         try {
             // A try first: a free lock costs the server no more than that. For a wait whose budget is
             // spent, its one try.
-            locked = slot.session.tryLock(key, mode);
-            if (!locked && wait && left > 0) {
+            token = tryAt(slot.session, key, mode, fenced);
+            if (token == 0 && wait && left > 0) {
                 if (Thread.currentThread().isInterrupted()) {
                     finished(slot);
                     return Outcome.failed(Reason.INTERRUPTED, null, null, start);
                 }
                 left = deadline == FOREVER ? FOREVER : deadline - System.nanoTime();
                 waitingAtServer.incrementAndGet();
+                InterruptWatcher.Watch watch = InterruptWatcher.start(slot.session);
                 try {
-                    slot.session.lock(key, mode, left == FOREVER ? 0 : Timeouts.lockTimeoutMillis(Math.max(1, left)));
+                    token = waitAt(slot.session, key, mode, fenced,
+                            left == FOREVER ? 0 : Timeouts.lockTimeoutMillis(Math.max(1, left)));
+                } catch (SQLException e) {
+                    if (watch.cancelled() && SqlStates.QUERY_CANCELED.equals(e.getSQLState())) {
+                        // The cancel was ours, for the caller's interrupt. (A grant that raced it went back with
+                        // the session's reset: the session held nothing else.)
+                        interrupted = e;
+                    }
+                    throw e;
                 } finally {
+                    InterruptWatcher.end(watch);
                     waitingAtServer.decrementAndGet();
                 }
-                locked = true;
             }
         } catch (SQLException e) {
             failure = e;
         }
-        if (locked) {
-            return granted(slot, info, key, mode, queue, owner, start);
+        if (token != 0) {
+            return granted(slot, info, key, mode, token, queue, owner, start);
         }
         if (failure != null && slot.session.isLost()) {
             sessionLost(slot, failure);
@@ -391,6 +461,9 @@ public final class LockerCore {
         finished(slot);
         if (closed) {
             throw closedException();
+        }
+        if (interrupted != null) {
+            return Outcome.failed(Reason.INTERRUPTED, null, interrupted, start);
         }
         if (failure != null) {
             return failure(failure, start);
@@ -442,21 +515,65 @@ public final class LockerCore {
                     start));
         }
         Slot slot = new Slot(session);
+        List<Slot> onOldServer = null;
+        boolean registered = false;
         mutex.lock();
         try {
             if (!closed) {
                 slot.inFlight = 1;
                 slot.reserved = wait;
+                onOldServer = adoptServer(session.serverIdentity());
                 slots.add(slot);
-                return slot;
+                registered = true;
             }
         } finally {
             mutex.unlock();
+        }
+        if (registered) {
+            if (onOldServer != null) {
+                serverChanged(onOldServer, session.serverIdentity());
+            }
+            return slot;
         }
         // Closed while borrowing: close() never saw this session.
         session.abort();
         events.connectionReset(source.giveBack(session));
         throw closedException();
+    }
+
+    /**
+     * A new session is on {@code identity}: if that is not the server the Locker's sessions were on, the
+     * server changed under the same address (a failover, or a restart), and the sessions on the old one
+     * are returned, to be reported lost. Under mutex.
+     */
+    private List<Slot> adoptServer(String identity) {
+        if (identity == null || identity.equals(serverIdentity)) {
+            return null;
+        }
+        String old = serverIdentity;
+        serverIdentity = identity;
+        if (old == null) {
+            return null;
+        }
+        List<Slot> stale = new ArrayList<>();
+        for (Slot slot : slots) {
+            if (!identity.equals(slot.session.serverIdentity())) {
+                stale.add(slot);
+            }
+        }
+        return stale;
+    }
+
+    /** The server changed: every lock on the old one is lost, even if its session still answers. */
+    private void serverChanged(List<Slot> stale, String identity) {
+        LOG.log(Level.WARNING, "the server at " + source.target() + " changed (now " + identity + "): a failover or a "
+                + "restart; the locks held on the old one are lost");
+        PalsException cause = new PalsException("the server changed under the same address (now " + identity
+                + "): a failover or a restart");
+        for (Slot slot : stale) {
+            slot.session.abort();
+            sessionLost(slot, cause);
+        }
     }
 
     /** No session came for a lock: the outcome says why. Carries no stack trace (an ordinary "no"). */
@@ -474,11 +591,49 @@ public final class LockerCore {
         return deadline == FOREVER ? "forever" : TimeUnit.NANOSECONDS.toMillis(deadline - start) + " ms";
     }
 
+    /** What {@link #tryAt} and {@link #waitAt} return for a grant without a fencing token. */
+    private static final long UNFENCED = -1;
+
+    /** One try: the grant's fencing token ({@link #UNFENCED} without fencing), or 0 if the lock was not free. */
+    private long tryAt(LockSession session, LockKey key, LockMode mode, boolean fenced) throws SQLException {
+        if (!fenced) {
+            return session.tryLock(key, mode) ? UNFENCED : 0;
+        }
+        prepareFencing(session);
+        return session.tryLockFenced(fencing, key, networkTimeoutMillis);
+    }
+
+    /** A wait at the server: the grant's fencing token ({@link #UNFENCED} without fencing). */
+    private long waitAt(LockSession session, LockKey key, LockMode mode, boolean fenced, long lockTimeoutMillis)
+            throws SQLException {
+        if (!fenced) {
+            session.lock(key, mode, lockTimeoutMillis);
+            return UNFENCED;
+        }
+        prepareFencing(session);
+        return session.lockFenced(fencing, key, lockTimeoutMillis);
+    }
+
+    /** Creates the table of fencing tokens once, if asked to (concurrent creations elsewhere are fine). */
+    private void prepareFencing(LockSession session) throws SQLException {
+        if (createFencingTable) {
+            try {
+                session.createFencingTable(fencing);
+            } catch (SQLException e) {
+                // Two creators at once: one of them sees its catalog row taken (23505) or the table made (42P07).
+                if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+                    throw e;
+                }
+            }
+            createFencingTable = false;
+        }
+    }
+
     /** The lock is held on {@code slot}, where a statement was in flight: records the grant. */
-    private Outcome granted(Slot slot, LockInfo info, LockKey key, LockMode mode, KeyQueue queue, GrantOwner owner,
-            long start) {
+    private Outcome granted(Slot slot, LockInfo info, LockKey key, LockMode mode, long token, KeyQueue queue,
+            GrantOwner owner, long start) {
         long now = System.nanoTime();
-        Grant grant = new Grant(key, mode, info, owner, slot, now, now - start);
+        Grant grant = new Grant(key, mode, info, owner, slot, now, now - start, token == UNFENCED ? 0 : token);
         mutex.lock();
         try {
             slot.inFlight--;
@@ -514,7 +669,11 @@ public final class LockerCore {
                         + "entries for all sessions, is full; raise max_locks_per_transaction)";
                 break;
             case SERVER_ERROR:
-                detail = "(SQLSTATE " + e.getSQLState() + ": " + summary(e) + ")";
+                detail = "42P01".equals(e.getSQLState()) && e.getMessage() != null && e.getMessage().contains(
+                        fencing.table().replace("\"", "")) ? "(SQLSTATE 42P01: the table of fencing tokens " + fencing.table()
+                        + " does not exist: create it (JooqLocker.fencingTable().ddl() gives the statement) or set"
+                        + " createFencingTable(true))"
+                        : "(SQLSTATE " + e.getSQLState() + ": " + summary(e) + ")";
                 break;
             default:
                 detail = null;
@@ -862,8 +1021,15 @@ public final class LockerCore {
             } finally {
                 mutex.unlock();
             }
-            if (watchdog != null) {
-                watchdog.stop();
+            SessionWatchdog checks;
+            mutex.lock();
+            try {
+                checks = watchdog;
+            } finally {
+                mutex.unlock();
+            }
+            if (checks != null) {
+                checks.stop();
             }
             cancelWhileBusy(lent, deadline);
             source.close(lent, deadline);
@@ -937,6 +1103,8 @@ public final class LockerCore {
         final GrantOwner owner;
         final Slot slot;
         final long acquiredAtNanos;
+        /** The grant's fencing token, or 0 without fencing. */
+        final long fencingToken;
         /** No longer held (released, lost, or the Locker closed). Written under the core's mutex. */
         volatile boolean dropped;
         // The grants of one session, and of one key: guarded by the core's mutex.
@@ -945,8 +1113,9 @@ public final class LockerCore {
         Grant nextOnKey;
 
         Grant(LockKey key, LockMode mode, LockInfo info, GrantOwner owner, Slot slot, long acquiredAtNanos,
-                long waitedNanos) {
+                long waitedNanos, long fencingToken) {
             super(null, null, null, waitedNanos);
+            this.fencingToken = fencingToken;
             this.key = key;
             this.mode = mode;
             this.info = info;
@@ -958,6 +1127,11 @@ public final class LockerCore {
         @Override
         public Grant grant() {
             return this;
+        }
+
+        /** The grant's fencing token, or 0 without fencing. */
+        public long fencingToken() {
+            return fencingToken;
         }
 
         /** When the lock was granted, by {@link System#nanoTime()}. */

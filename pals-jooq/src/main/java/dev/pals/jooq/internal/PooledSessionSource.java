@@ -54,6 +54,12 @@ public final class PooledSessionSource implements SessionSource {
     private final ConnectionGate gate;
     private final int networkTimeoutMillis;
     private final String target;
+    /** Makes one connection outside the pool, like the pool's, for the pooler check. */
+    private final PGSimpleDataSource probe = new PGSimpleDataSource();
+    /** Whether the first connection was checked for a transaction pooler (done once). */
+    private volatile boolean poolerChecked;
+    /** Set when a transaction pooler was found: every borrow is refused with it. */
+    private volatile UnsuitableConnectionException poolerVerdict;
     /** Prepared statements per physical connection, dropped when the pool destroys the connection. */
     private final Map<Connection, StatementCache> statements = new ConcurrentHashMap<>();
 
@@ -64,11 +70,22 @@ public final class PooledSessionSource implements SessionSource {
     public PooledSessionSource(String url, String user, String password, int maxSize, String applicationName,
             String target, Duration networkTimeout) {
         this.target = target;
+        probe.setURL(url);
+        if (user != null) {
+            probe.setUser(user);
+        }
+        if (password != null) {
+            probe.setPassword(password);
+        }
         this.gate = new ConnectionGate(maxSize);
         this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, networkTimeout.toMillis());
         Properties fromUrl = Driver.parseURL(url, new Properties());
         long connectTimeoutSeconds = Math.max(1, (networkTimeout.toMillis() + 999) / 1000);
         String connectSeconds = Long.toString(connectTimeoutSeconds);
+        probe.setConnectTimeout((int) connectTimeoutSeconds);
+        probe.setLoginTimeout((int) connectTimeoutSeconds);
+        probe.setSocketTimeout((int) connectTimeoutSeconds);
+        probe.setApplicationName(applicationName);
         AgroalDataSourceConfigurationSupplier configuration = new AgroalDataSourceConfigurationSupplier()
                 .metricsEnabled(false)
                 .connectionPoolConfiguration(pool -> pool
@@ -137,10 +154,25 @@ public final class PooledSessionSource implements SessionSource {
             Connection physical = connection.unwrap(Connection.class);
             StatementCache cache = statements.get(physical);
             if (cache == null) {
-                cache = new StatementCache(physical, LockSession.backendPidOf(physical));
+                // A new physical connection: what is it connected to? Once per source, also: is it a pooler?
+                UnsuitableConnectionException pooler = poolerVerdict;
+                if (pooler != null) {
+                    throw pooler;
+                }
+                ServerCheck.Server server;
+                try {
+                    server = ServerCheck.check(physical, poolerChecked ? null : this::probeConnection);
+                } catch (UnsuitableConnectionException refused) {
+                    if (refused.kind() == UnsuitableConnectionException.Kind.POOLER) {
+                        poolerVerdict = refused;
+                    }
+                    throw refused;
+                }
+                poolerChecked = true;
+                cache = new StatementCache(physical, server);
                 statements.put(physical, cache);
             }
-            return new LockSession(connection, physical, cache.backendPid(), cache, networkTimeoutMillis, false, -1);
+            return new LockSession(connection, physical, cache.server(), cache, networkTimeoutMillis, false, -1);
         } catch (SQLException | RuntimeException | Error e) {
             try {
                 connection.close();
@@ -151,6 +183,10 @@ public final class PooledSessionSource implements SessionSource {
             }
             throw e;
         }
+    }
+
+    private Connection probeConnection() throws SQLException {
+        return probe.getConnection();
     }
 
     @Override

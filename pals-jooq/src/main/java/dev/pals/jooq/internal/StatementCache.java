@@ -13,17 +13,17 @@ import java.sql.SQLException;
  */
 final class StatementCache {
     private final Connection physical;
-    private final int backendPid;
-    private final Prepared[] prepared = new Prepared[AdvisorySql.COUNT];
+    private final ServerCheck.Server server;
+    private final Prepared[] prepared = new Prepared[AdvisorySql.COUNT + AdvisorySql.FENCED_COUNT];
 
-    StatementCache(Connection physical, int backendPid) {
+    StatementCache(Connection physical, ServerCheck.Server server) {
         this.physical = physical;
-        this.backendPid = backendPid;
+        this.server = server;
     }
 
-    /** The backend pid of the physical connection, learnt once. */
-    int backendPid() {
-        return backendPid;
+    /** What the physical connection is connected to, learnt once ({@link ServerCheck}). */
+    ServerCheck.Server server() {
+        return server;
     }
 
     /** The statement, prepared on the physical connection; {@link Prepared#close()} keeps it open. */

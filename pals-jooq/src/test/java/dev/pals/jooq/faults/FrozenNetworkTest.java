@@ -73,6 +73,30 @@ class FrozenNetworkTest {
     }
 
     @Test
+    void aTryOnASessionInUseOverAFrozenPathEndsAtItsDeadlineRatherThanTryAFreshSession() {
+        // With multiplexing, the second lock's try goes to the session holding the first. The frozen path
+        // silences it for a network timeout; by then the budget is spent, and a fresh session (its login
+        // hanging for another network timeout on the same path) would break "budget + one network timeout".
+        String app = Db.uniqueApp("frozen-shared");
+        try (Locker locker = throughProxy(app).multiplexing(true).build()) {
+            Lock held = locker.lock("held");
+            assertThat(held.acquire()).isTrue();
+            proxy.freeze();
+            long connections = proxy.connections();
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> locker.lock("other").acquire(Duration.ofMillis(100)))
+                    .isInstanceOfSatisfying(AcquireFailure.class,
+                            failure -> assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.CONNECTION_LOST));
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(proxy.connections()).as("connections opened after the deadline").isEqualTo(connections);
+            assertThat(waitedMillis).isLessThan(NETWORK_TIMEOUT.plusMillis(100 + 1_500).toMillis());
+            assertThat(held.isHeld()).isFalse();
+            proxy.thaw();
+        }
+        assertThat(Threads.insidePals()).isEmpty();
+    }
+
+    @Test
     void aBlockedAcquireOnAFrozenPathEndsAfterItsTimeoutPlusTheNetworkTimeout() throws Exception {
         String app = Db.uniqueApp("frozen-wait");
         try (Locker locker = throughProxy(app).build(); Locker direct = locker(app).build()) {

@@ -37,6 +37,7 @@ public class PalsHealthIndicator implements HealthIndicator {
                 .withDetail("locksLost", stats.locksLost())
                 .withDetail("connectionsInUse", stats.connectionsInUse())
                 .withDetail("connectionsMax", stats.connectionsMax())
+                .withDetail("maxLocksPerConnection", stats.maxLocksPerConnection())
                 .withDetail("waitingForConnection", stats.waitingForConnection())
                 .withDetail("waitingForLock", stats.waitingForLock())
                 .build();

@@ -68,7 +68,7 @@ class ExampleAppTest {
     @Test
     void actuatorShowsThePalsMetersAndHealth() throws Exception {
         String scrape = send(HttpRequest.newBuilder().GET(), "/actuator/prometheus").body();
-        assertThat(scrape).contains("pals_connections_max{application=\"billing\"} 10");
+        assertThat(scrape).contains("pals_connections_max{application=\"billing\"} 8");
         await().atMost(Duration.ofSeconds(30)).until(() -> send(HttpRequest.newBuilder().GET(), "/actuator/prometheus")
                 .body().contains("pals_lock_acquire_seconds_count{application=\"billing\",mode=\"exclusive\",outcome=\"acquired\"}"));
         JsonNode health = JSON.readTree(send(HttpRequest.newBuilder().GET(), "/actuator/health").body());

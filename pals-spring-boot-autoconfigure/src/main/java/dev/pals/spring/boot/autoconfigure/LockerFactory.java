@@ -48,8 +48,10 @@ final class LockerFactory {
         origins.put("networkTimeout", "pals.network-timeout");
         origins.put("lockCheckInterval", "pals.lock-check-interval");
         origins.put("keepaliveInterval", "pals.keepalive-interval");
+        origins.put("multiplexing", "pals.multiplexing");
 
         builder.maxPoolSize(properties.getMaxPoolSize())
+                .multiplexing(properties.isMultiplexing())
                 .blocking(properties.isBlocking())
                 .acquireTimeout(properties.getAcquireTimeout())
                 .networkTimeout(properties.getNetworkTimeout())

@@ -32,11 +32,17 @@ public class PalsProperties {
     private String appName;
 
     /**
-     * Size of the Locker's own connection pool: a held lock pins one connection, so this is how many locks it
-     * holds at once. With use-application-datasource: the most connections of the application's pool the Locker
-     * takes at once.
+     * Size of the Locker's own connection pool: how many database sessions it uses at most. With multiplexing
+     * many locks share a session (10,000 fit on 8); without, each held lock pins one. With
+     * use-application-datasource: the most connections of the application's pool the Locker takes at once.
      */
-    private int maxPoolSize = 10;
+    private int maxPoolSize = 8;
+
+    /**
+     * Whether many locks share one database session, arbitrated in the process so that they exclude each other
+     * exactly as if each had its own. False: each held lock pins a session, as in Python PALs.
+     */
+    private boolean multiplexing = true;
 
     /** Whether Lock.acquire() waits for a lock held elsewhere (up to acquire-timeout) or tries once. */
     private boolean blocking = true;
@@ -121,6 +127,14 @@ public class PalsProperties {
 
     public void setMaxPoolSize(int maxPoolSize) {
         this.maxPoolSize = maxPoolSize;
+    }
+
+    public boolean isMultiplexing() {
+        return multiplexing;
+    }
+
+    public void setMultiplexing(boolean multiplexing) {
+        this.multiplexing = multiplexing;
     }
 
     public boolean isBlocking() {

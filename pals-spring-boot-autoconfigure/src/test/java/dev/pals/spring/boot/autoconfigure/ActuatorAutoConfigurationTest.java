@@ -34,7 +34,7 @@ class ActuatorAutoConfigurationTest {
                 Health health = context.getBean(PalsHealthIndicator.class).health();
                 assertThat(health.getStatus()).isEqualTo(Status.UP);
                 assertThat(health.getDetails()).containsEntry("application", "healthy").containsEntry("locksHeld", 1)
-                        .containsEntry("locksLost", 0L).containsEntry("connectionsMax", 10).containsKey("ping");
+                        .containsEntry("locksLost", 0L).containsEntry("connectionsMax", 8).containsEntry("maxLocksPerConnection", 1).containsKey("ping");
             }
         });
     }

@@ -31,7 +31,7 @@ class ConfigurationMetadataTest {
     void everyPropertyHasADescription() throws IOException {
         Map<String, JsonNode> properties = properties();
         assertThat(properties).containsKeys("pals.enabled", "pals.url", "pals.user", "pals.password", "pals.app-name",
-                "pals.max-pool-size", "pals.blocking", "pals.acquire-timeout", "pals.network-timeout",
+                "pals.max-pool-size", "pals.multiplexing", "pals.blocking", "pals.acquire-timeout", "pals.network-timeout",
                 "pals.lock-check-interval", "pals.keepalive-interval", "pals.use-application-datasource",
                 "pals.metrics.enabled", "pals.metrics.lock-name-tag", "pals.metrics.observations",
                 "pals.metrics.observe-holds", "pals.with-lock.enabled", "management.health.pals.enabled");
@@ -42,7 +42,8 @@ class ConfigurationMetadataTest {
     @Test
     void defaultsAreTheLibrarys() throws IOException {
         Map<String, JsonNode> properties = properties();
-        Map<String, String> defaults = Map.ofEntries(Map.entry("pals.enabled", "true"), Map.entry("pals.max-pool-size", "10"),
+        Map<String, String> defaults = Map.ofEntries(Map.entry("pals.enabled", "true"), Map.entry("pals.max-pool-size", "8"),
+                Map.entry("pals.multiplexing", "true"),
                 Map.entry("pals.blocking", "true"), Map.entry("pals.acquire-timeout", "30s"),
                 Map.entry("pals.network-timeout", "10s"), Map.entry("pals.lock-check-interval", "0ms"),
                 Map.entry("pals.keepalive-interval", "0ms"), Map.entry("pals.use-application-datasource", "false"),

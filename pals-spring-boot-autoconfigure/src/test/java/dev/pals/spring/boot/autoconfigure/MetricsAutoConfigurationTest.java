@@ -52,7 +52,7 @@ class MetricsAutoConfigurationTest {
     void theApplicationTagOfSpringBootsMetricsIsKept() {
         runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .withPropertyValues("spring.application.name=orders", "management.metrics.tags.application=orders-eu")
-                .run(context -> assertThat(connectionsMax(context.getBean(MeterRegistry.class), "orders-eu")).isEqualTo(10));
+                .run(context -> assertThat(connectionsMax(context.getBean(MeterRegistry.class), "orders-eu")).isEqualTo(8));
     }
 
     @Test
@@ -99,7 +99,7 @@ class MetricsAutoConfigurationTest {
                 .run(context -> {
                     assertThat(context).hasSingleBean(PalsMetrics.class);
                     assertThat(context.getBean(MeterRegistry.class).get(MeterNames.CONNECTIONS_MAX)
-                            .tag("locker", "own").gauge().value()).isEqualTo(10);
+                            .tag("locker", "own").gauge().value()).isEqualTo(8);
                 });
     }
 

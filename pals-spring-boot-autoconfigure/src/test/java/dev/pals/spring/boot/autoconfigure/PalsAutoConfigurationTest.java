@@ -146,7 +146,8 @@ class PalsAutoConfigurationTest {
             JooqLockerSettings settings = settings(locker);
             JooqLockerSettings library = TestDb.locker(null).settings();
             assertThat(locker.appName()).isEmpty(); // no pals.app-name, no spring.application.name: bare names
-            assertThat(settings.maxPoolSize()).isEqualTo(library.maxPoolSize()).isEqualTo(10);
+            assertThat(settings.maxPoolSize()).isEqualTo(library.maxPoolSize()).isEqualTo(8);
+            assertThat(settings.multiplexing()).isEqualTo(library.multiplexing()).isTrue();
             assertThat(settings.blocking()).isEqualTo(library.blocking()).isTrue();
             assertThat(settings.acquireTimeout()).isEqualTo(library.acquireTimeout()).isEqualTo(Duration.ofSeconds(30));
             assertThat(settings.networkTimeout()).isEqualTo(library.networkTimeout()).isEqualTo(Duration.ofSeconds(10));

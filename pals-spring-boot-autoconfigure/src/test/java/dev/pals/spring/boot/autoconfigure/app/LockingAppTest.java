@@ -93,7 +93,7 @@ class LockingAppTest {
             String app = "application=\"" + APP + "\"";
             assertThat(scrape).containsPattern("pals_lock_acquire_seconds_count\\{" + app
                     + ",mode=\"exclusive\",outcome=\"acquired\"} [2-9]");
-            assertThat(scrape).contains("pals_connections_max{" + app + "} 10");
+            assertThat(scrape).contains("pals_connections_max{" + app + "} 8");
             assertThat(scrape).containsPattern("pals_lock_held_active_seconds_count\\{" + app
                     + ",mode=\"exclusive\"} 1");
             assertThat(scrape).contains("pals_lock_wait_seconds_count{"); // the acquires' observations
