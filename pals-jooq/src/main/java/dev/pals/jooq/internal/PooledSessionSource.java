@@ -94,15 +94,19 @@ public final class PooledSessionSource implements SessionSource {
                         .maxSize(maxSize)
                         // One attempt per borrow: the caller's acquire decides what a failure means.
                         .establishmentRetryAttempts(0)
-                        // The gate lends only free or creatable connections; this is a backstop above
-                        // the login timeout (Agroal's own default waits forever).
-                        .acquisitionTimeout(Duration.ofSeconds(2 * connectTimeoutSeconds + 1))
+                        // The gate lends only free or creatable connections, so this bounds what one borrow
+                        // can take: a validation on a dead path and then a new connection (each bounded on its
+                        // own) must not add up to more than a network timeout (chaos run, property 4). Just
+                        // above the login timeout, so that a login's own error wins the race where it comes.
+                        .acquisitionTimeout(Duration.ofMillis(connectTimeoutSeconds * 1000 + 250))
                         .exceptionSorter(SESSION_ENDED)
                         // A connection idle for a while may have died with its server: check it (one round
                         // trip) before handing it out. Connections in steady use are not checked.
                         .idleValidationTimeout(IDLE_VALIDATION)
+                        // As the watchdog's checks: one second at most (a network timeout's worth would
+                        // leave nothing of the borrow's bound for a new connection).
                         .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator
-                                .defaultValidatorWithTimeout((int) connectTimeoutSeconds))
+                                .defaultValidatorWithTimeout(1))
                         .addInterceptor(new DropStatements())
                         .connectionFactoryConfiguration(factory -> {
                             // A DataSource rather than the Driver: Agroal's Driver mode sets
