@@ -307,7 +307,10 @@ final class Analysis {
             for (HoldFacts hold : pair) {
                 paused |= hold.paused();
                 Long killedAt = kills.get(gen(hold.worker(), hold.generation()));
-                killed |= hold.killed() && killedAt != null && killedAt <= overlap.at();
+                // Killed before the overlap, or killed while its lost lock was still within the time it has
+                // to be told (its session ended, then the process died before the report could come).
+                killed |= hold.killed() && killedAt != null && (killedAt <= overlap.at()
+                        || (!hold.lost() && hold.sessionEnd() >= 0 && killedAt <= hold.sessionEnd() + boundMicros));
                 if (hold.lost() && !hold.paused()) {
                     if (hold.delay() >= 0) {
                         toldInTime |= hold.delay() <= boundMicros;
@@ -336,6 +339,11 @@ final class Analysis {
                 result.overlapsLostDelayUnknown++;
             } else if (neverTold) {
                 result.overlapsLostNeverTold++;
+                if (result.examples.size() < 20) {
+                    result.examples.add("overlap with a holder whose session ended, never told, on key k" + overlap.key()
+                            + " at " + overlap.at() + ": holds " + Long.toHexString(overlap.newer()) + " and "
+                            + Long.toHexString(overlap.older()));
+                }
             } else {
                 result.violations++;
                 if (result.examples.size() < 20) {

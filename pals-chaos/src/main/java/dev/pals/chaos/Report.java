@@ -61,7 +61,7 @@ final class Report {
                         r.overlapsLostDelayUnknown));
         row(md, results, "**2.** paused-process overlaps (the documented limit)",
                 r -> String.format(Locale.ROOT, "%,d", r.overlapsPaused));
-        row(md, results, "overlaps with a holder killed before the overlap",
+        row(md, results, "overlaps with a holder killed (before the overlap, or after its session ended but before it could be told)",
                 r -> String.format(Locale.ROOT, "%,d", r.overlapsKilled));
         row(md, results, "detection delay, session end → `onLost` at the witness: p50 / p99 / max",
                 r -> Double.isNaN(r.delayMaxMillis) || r.lostDelayKnown == 0 ? "–"

@@ -4,6 +4,7 @@ import dev.pals.testing.TcpProxy;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ final class WorkerSlot {
     /** Held by the injector while a kill or a pause acts on this worker: one at a time. */
     final ReentrantLock faults = new ReentrantLock();
     private final IntFunction<WorkerConfig> configOf;
+    private static final Path NOHUP = Path.of("/usr/bin/nohup");
     private final List<String> jvm;
     private final Path logs;
     private int generation = -1;
@@ -40,7 +42,13 @@ final class WorkerSlot {
     /** Starts the next generation. */
     synchronized void start() throws IOException {
         generation++;
-        List<String> command = new ArrayList<>(jvm);
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(NOHUP)) {
+            // A worker stopped (SIGSTOP) when its process group becomes orphaned gets SIGHUP from the
+            // kernel, which ends a JVM (exit code 129): a fault of the harness, not of the locks.
+            command.add(NOHUP.toString());
+        }
+        command.addAll(jvm);
         command.add(Worker.class.getName());
         command.addAll(List.of(configOf.apply(generation).toArgs()));
         Path log = logs.resolve("worker-" + id + "-" + generation + ".log");
