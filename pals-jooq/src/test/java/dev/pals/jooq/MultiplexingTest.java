@@ -164,7 +164,9 @@ class MultiplexingTest {
             assertThat(theirs.acquire()).isTrue();
 
             Lock waiter = locker.lock("theirs");
-            CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> waiter.acquire(Duration.ofSeconds(30)));
+            ExecutorService waiterThread = Executors.newSingleThreadExecutor();
+            CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> waiter.acquire(Duration.ofSeconds(30)),
+                    waiterThread);
             await().atMost(Duration.ofSeconds(5)).until(() -> !ServerView.waiters(theirs.key()).isEmpty());
             int waitingPid = ServerView.waiters(theirs.key()).get(0);
             assertThat(waitingPid).isNotEqualTo(holding);
@@ -182,12 +184,14 @@ class MultiplexingTest {
             assertThat(waiting).isNotDone();
             theirs.release();
             assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue();
-            // The session that waited now holds its lock, and takes tries for others.
+            // The session that waited now holds its lock, and takes that thread's tries for others.
             Lock next = locker.lock("next");
-            assertThat(next.acquire(false)).isTrue();
+            assertThat(CompletableFuture.supplyAsync(() -> next.acquire(false), waiterThread).get(5, TimeUnit.SECONDS))
+                    .isTrue();
             assertThat(ServerView.holders(next.key())).containsExactly(waitingPid);
             next.release();
             waiter.release();
+            waiterThread.shutdown();
         }
     }
 

@@ -289,23 +289,26 @@ public final class LockerCore {
     /**
      * A session in use for an immediate try: one that does not hold the key, is not reserved for a
      * wait, and nobody uses right now, taken for the calling thread ({@link LockSession#tryUse()}), so
-     * that the try does not queue behind another statement; the oldest first, which packs locks onto few
-     * sessions and leaves the others free for waits. If every such session is busy and the pool has room,
-     * null: a session of its own spreads the load. If the pool has no room, the idle one holding the fewest
-     * locks (which spreads them evenly over the pool), else the least busy one, to queue on.
-     * While the pool has room, a session holding {@link #CROWDED} locks or more takes no more: PostgreSQL
-     * walks a session's local lock table at the end of every transaction, so each statement on it costs
-     * the server about 30 ns per lock it holds (benchmarks, case 9). Under mutex; only ever tries a
-     * session's lock, never waits for it.
+     * that the try does not queue behind another statement. While the pool has room, only the session on
+     * which the calling thread took its latest lock there: a thread's locks pack onto its session, and
+     * threads do not hop between each other's backends (hopping cost about a fifth more CPU per cycle, client
+     * and server, at 4 threads; benchmarks, case 8); none such: null, and a session of its own. Such a
+     * session holding {@link #CROWDED} locks or more takes no more meanwhile: PostgreSQL walks a session's
+     * local lock table at the end of every transaction, so each statement on it costs the server time per
+     * lock it holds (benchmarks, case 9). Once the pool is full, any of them: the idle one holding the
+     * fewest locks (which spreads them evenly over the pool), else the least busy one, to queue on. Under
+     * mutex; only ever tries a session's lock, never waits for it.
      */
     private Slot slotForTry(KeyQueue queue) {
         int max = source.maxSessions();
         boolean full = max > 0 && slots.size() >= max;
+        Thread caller = Thread.currentThread();
         Slot busy = null;
         Slot idlest = null;
         for (Slot candidate : slots) {
             if (candidate.reserved || candidate.gone || candidate.grants == 0 || queue.heldOn(candidate)
-                    || candidate.session.isLost() || (!full && candidate.grants >= CROWDED)) {
+                    || candidate.session.isLost()
+                    || (!full && (candidate.lastGrantee != caller || candidate.grants >= CROWDED))) {
                 continue;
             }
             if (candidate.inFlight == 0) {
@@ -640,6 +643,7 @@ public final class LockerCore {
             slot.reserved = false;
             if (!slot.gone && !closed) {
                 slot.add(grant);
+                slot.lastGrantee = Thread.currentThread();
                 if (queue != null) {
                     queue.add(grant);
                 }
@@ -1156,6 +1160,8 @@ public final class LockerCore {
         boolean reserved;
         /** No longer lent to the core (given back, lost, or closed). */
         boolean gone;
+        /** The thread that took the latest lock on it: while the pool has room, that thread's tries come here. */
+        Thread lastGrantee;
 
         Slot(LockSession session) {
             this.session = session;
