@@ -507,9 +507,10 @@ public final class LockerCore {
             if (!SqlStates.fromServerOrDriver(e)) {
                 // A pool's own refusal, such as its acquisition timeout: no connection in time.
                 throw new NoSession(Outcome.failed(Reason.NO_CONNECTION,
-                        "from " + source.target() + " (" + summary(e) + ")", e, start));
+                        "from " + source.target() + " (" + SqlStates.summary(e) + ")", e, start));
             }
-            throw new NoSession(Outcome.failed(Reason.CONNECT_FAILED, "to " + source.target() + " (" + summary(e) + ")",
+            throw new NoSession(Outcome.failed(Reason.CONNECT_FAILED,
+                    "to " + source.target() + " (" + SqlStates.summary(e) + ")",
                     e, start));
         }
         if (session == null) {
@@ -677,7 +678,7 @@ public final class LockerCore {
                         fencing.table().replace("\"", "")) ? "(SQLSTATE 42P01: the table of fencing tokens " + fencing.table()
                         + " does not exist: create it (JooqLocker.fencingTable().ddl() gives the statement) or set"
                         + " createFencingTable(true))"
-                        : "(SQLSTATE " + e.getSQLState() + ": " + summary(e) + ")";
+                        : "(SQLSTATE " + e.getSQLState() + ": " + SqlStates.summary(e) + ")";
                 break;
             default:
                 detail = null;
@@ -965,7 +966,7 @@ public final class LockerCore {
             throw new PalsException("interrupted while waiting for a connection to " + source.target(), e);
         } catch (SQLException e) {
             checkOpen();
-            throw new PalsException("cannot reach " + source.target() + " (" + summary(e) + ")", e);
+            throw new PalsException("cannot reach " + source.target() + " (" + SqlStates.summary(e) + ")", e);
         }
         if (session == null) {
             throw new PalsException("no free connection to " + source.target() + " within " + networkTimeoutMillis + " ms");
@@ -976,7 +977,7 @@ public final class LockerCore {
             }
             return Duration.ofNanos(System.nanoTime() - start);
         } catch (SQLException e) {
-            throw new PalsException("cannot reach " + source.target() + " (" + summary(e) + ")", e);
+            throw new PalsException("cannot reach " + source.target() + " (" + SqlStates.summary(e) + ")", e);
         } finally {
             events.connectionReset(source.giveBack(session));
         }
@@ -1083,17 +1084,6 @@ public final class LockerCore {
     /** Where the locks live, for messages: host and port, never credentials. */
     public String target() {
         return source.target();
-    }
-
-    /** The first sentence of an exception's message, short enough for another message. */
-    private static String summary(Throwable e) {
-        String message = String.valueOf(e.getMessage());
-        int end = message.indexOf(". ");
-        if (end > 0) {
-            message = message.substring(0, end);
-        }
-        message = message.strip();
-        return message.length() > 160 ? message.substring(0, 160) + "…" : message;
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -67,4 +67,15 @@ final class SqlStates {
     static boolean tookNothing(SQLException e) {
         return DEADLOCK_DETECTED.equals(e.getSQLState()) || OUT_OF_SHARED_MEMORY.equals(e.getSQLState());
     }
+
+    /** The first sentence of an exception's message, short enough for another message. */
+    static String summary(Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        int end = message.indexOf(". ");
+        if (end > 0) {
+            message = message.substring(0, end);
+        }
+        message = message.strip();
+        return message.length() > 160 ? message.substring(0, 160) + "…" : message;
+    }
 }

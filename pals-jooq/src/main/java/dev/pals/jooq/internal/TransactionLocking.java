@@ -207,24 +207,13 @@ public final class TransactionLocking {
         String detail = null;
         if (reason == Reason.SERVER_ERROR) {
             String state = e.getSQLState();
-            detail = "(SQLSTATE " + state + ": " + summary(e) + ")";
+            detail = "(SQLSTATE " + state + ": " + SqlStates.summary(e) + ")";
             if (INVALID_PREPARED_STATEMENT.equals(state) || DUPLICATE_PREPARED_STATEMENT.equals(state)) {
                 // pgjdbc's named statements landing on another server connection: a transaction pooler.
                 detail += "; behind PgBouncer or another transaction pooler, connect with pgjdbc's prepareThreshold=0";
             }
         }
         return Outcome.failed(reason, detail, e, start);
-    }
-
-    /** The first sentence of an exception's message, short enough for another message. */
-    private static String summary(Throwable e) {
-        String message = String.valueOf(e.getMessage());
-        int end = message.indexOf(". ");
-        if (end > 0) {
-            message = message.substring(0, end);
-        }
-        message = message.strip();
-        return message.length() > 160 ? message.substring(0, 160) + "…" : message;
     }
 
     /** One acquire, as listeners see it: each call is its own (a lock object serves many transactions). */
