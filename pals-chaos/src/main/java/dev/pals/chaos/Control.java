@@ -51,6 +51,7 @@ final class Control implements AutoCloseable {
     synchronized void finish() throws IOException {
         conn.out.writeByte(Wire.FINISH);
         conn.awaitAck();
+        conn.close(); // the witness waits for this before it exits
     }
 
     @Override

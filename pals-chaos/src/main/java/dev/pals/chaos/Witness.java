@@ -353,6 +353,17 @@ public final class Witness {
                     finish();
                     conn.out.writeByte(Wire.ACK);
                     conn.out.flush();
+                    // Half-close and wait for the coordinator to close its side: closing at once (or exiting)
+                    // with input unread can reset the connection and lose the ACK on its way.
+                    conn.socket.shutdownOutput();
+                    conn.socket.setSoTimeout(10_000);
+                    try {
+                        while (conn.in.read() >= 0) {
+                            // nothing more is said
+                        }
+                    } catch (IOException ignored) {
+                        // the coordinator went away: nothing to wait for
+                    }
                     conn.close();
                     System.exit(0);
                 }
