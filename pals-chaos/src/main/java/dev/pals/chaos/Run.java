@@ -1,10 +1,7 @@
 package dev.pals.chaos;
 
 import dev.pals.testing.TcpProxy;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -74,17 +71,9 @@ final class Run {
         zonky.setLevel(java.util.logging.Level.ALL);
         zonky.addHandler(serverTools);
         try (Server server = new Server(logDir)) {
-            List<String> witnessCommand = javaCommand("-Xms128m", "-Xmx256m", "-XX:+UseSerialGC");
-            witnessCommand.add(Witness.class.getName());
-            witnessCommand.add(witnessDir.toString());
-            witness = new ProcessBuilder(witnessCommand).redirectError(out.resolve("witness.log").toFile()).start();
-            BufferedReader witnessOut = new BufferedReader(new InputStreamReader(witness.getInputStream(),
-                    StandardCharsets.UTF_8));
-            String hello = witnessOut.readLine();
-            if (hello == null || !hello.startsWith("WITNESS ")) {
-                throw new IllegalStateException("the witness did not start: " + hello);
-            }
-            int witnessPort = Integer.parseInt(hello.substring("WITNESS ".length()).trim());
+            Witness.Started started = Witness.start(witnessDir, out.resolve("witness.log"));
+            witness = started.process();
+            int witnessPort = started.port();
             try (Control control = new Control(witnessPort)) {
                 List<String> workerJvm = javaCommand(System.getProperty("chaos.workerJvm",
                         "-Xms64m -Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k").split(" "));

@@ -1,9 +1,11 @@
 package dev.pals.chaos;
 
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The witness: a process of its own that hears every entry into and exit from a critical section, every
@@ -56,6 +60,8 @@ public final class Witness {
     private long overlapCount;
     private long lostCount;
     private boolean finished;
+    /** Counted down once the coordinator has its answer to FINISH: only then may the process end. */
+    private final CountDownLatch answered = new CountDownLatch(1);
 
     Witness(Path directory) throws IOException {
         Files.createDirectories(directory);
@@ -70,6 +76,25 @@ public final class Witness {
 
     private static BufferedWriter writer(Path directory, String name) throws IOException {
         return new BufferedWriter(Files.newBufferedWriter(directory.resolve(name), StandardCharsets.UTF_8), 1 << 16);
+    }
+
+    /** A witness process and the port it listens on. */
+    record Started(Process process, int port) {
+    }
+
+    /** Starts the witness as a process of its own, writing to {@code directory}, its standard error to {@code log}. */
+    static Started start(Path directory, Path log) throws IOException {
+        List<String> command = Run.javaCommand("-Xms128m", "-Xmx256m", "-XX:+UseSerialGC");
+        command.add(Witness.class.getName());
+        command.add(directory.toString());
+        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String hello = out.readLine();
+        if (hello == null || !hello.startsWith("WITNESS ")) {
+            process.destroyForcibly();
+            throw new IllegalStateException("the witness did not start: " + hello + "; see " + log);
+        }
+        return new Started(process, Integer.parseInt(hello.substring("WITNESS ".length()).trim()));
     }
 
     public static void main(String[] args) throws IOException {
@@ -92,6 +117,17 @@ public final class Witness {
         stdin.setDaemon(true);
         stdin.start();
         witness.serve();
+        // serve() returns as soon as finish() closed the listening socket, which is before the coordinator
+        // has its ACK. Every other thread is a daemon: returning now would end the process, and with it the
+        // connection the ACK is still to go on.
+        try {
+            if (!witness.answered.await(30, TimeUnit.SECONDS)) {
+                System.err.println("witness: finished, but the coordinator's FINISH was not answered within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.exit(0);
     }
 
     int port() {
@@ -365,7 +401,8 @@ public final class Witness {
                         // the coordinator went away: nothing to wait for
                     }
                     conn.close();
-                    System.exit(0);
+                    answered.countDown();
+                    return;
                 }
                 default -> throw new IOException("unknown message " + type + " on the control connection");
             }
