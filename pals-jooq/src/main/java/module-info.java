@@ -12,4 +12,6 @@ module dev.pals.jooq {
     requires org.postgresql.jdbc;
 
     exports dev.pals.jooq;
+    // Agroal creates the pool's connection provider (ConnectBound) by reflection.
+    exports dev.pals.jooq.internal to io.agroal.pool;
 }

@@ -60,7 +60,7 @@ public final class DataSourceSessionSource implements SessionSource {
     }
 
     @Override
-    public LockSession borrow(long timeoutNanos) throws SQLException, InterruptedException {
+    public LockSession borrow(long timeoutNanos, long deadlineNanos) throws SQLException, InterruptedException {
         if (gate != null && !gate.enter(timeoutNanos)) {
             return null;
         }
@@ -87,9 +87,19 @@ public final class DataSourceSessionSource implements SessionSource {
                 connection.setAutoCommit(true);
             }
             int networkTimeoutWas = connection.getNetworkTimeout();
-            connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
+            // Connecting was the DataSource's business; asking what a new connection is connected to is
+            // bounded by the acquire's deadline.
+            int checkMillis = Deadline.millisLeft(deadlineNanos, networkTimeoutMillis);
+            if (checkMillis == 0) {
+                throw new SQLException("no time left within the acquire's bound after getting a connection from "
+                        + target, "08001");
+            }
+            connection.setNetworkTimeout(Runnable::run, checkMillis);
             Connection physical = LockSession.physicalOf(connection);
             ServerCheck.Server server = checked(physical, connection);
+            if (checkMillis != networkTimeoutMillis) {
+                connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
+            }
             LockSession session = new LockSession(connection, physical, server, null, networkTimeoutMillis,
                     autoCommitWasOff, networkTimeoutWas);
             if (pid != 0) {

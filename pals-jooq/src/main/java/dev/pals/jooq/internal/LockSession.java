@@ -91,6 +91,11 @@ public final class LockSession {
         return connection;
     }
 
+    /** The physical connection's prepared statements (the PALs pool), or null. */
+    StatementCache statementCache() {
+        return statements;
+    }
+
     /** The PostgreSQL backend pid of this session ({@code pg_locks.pid}); 0 if the driver does not say. */
     public int backendPid() {
         return backendPid;
@@ -137,6 +142,27 @@ public final class LockSession {
             }
             return locked;
         } finally {
+            use.unlock();
+        }
+    }
+
+    /** {@link #tryLock(LockKey, LockMode)} within {@code timeoutMillis} rather than the base network timeout. */
+    public boolean tryLock(LockKey key, LockMode mode, int timeoutMillis) throws SQLException {
+        if (timeoutMillis >= networkTimeoutMillis) {
+            return tryLock(key, mode);
+        }
+        use.lock();
+        try {
+            connection.setNetworkTimeout(DIRECT, Math.max(1, timeoutMillis));
+            boolean locked = queryBoolean(AdvisorySql.tryLock(key, mode), key, mode);
+            if (locked) {
+                held++;
+            }
+            return locked;
+        } catch (SQLException e) {
+            throw noteFailure(e);
+        } finally {
+            restoreNetworkTimeout();
             use.unlock();
         }
     }

@@ -420,7 +420,16 @@ public final class LockerCore {
     /** Takes the lock on a session of its own: an empty one in use, or a new one from the source. */
     private Outcome takeOnOwnSession(LockInfo info, LockKey key, LockMode mode, boolean fenced, boolean wait,
             long deadline, KeyQueue queue, GrantOwner owner, long start) throws NoSession {
-        Slot slot = borrowSlot(wait, deadline, start);
+        // Whatever the steps take — a place, a connection, its checks, the statements — the acquire ends by its
+        // budget plus one network timeout.
+        long bound = deadline == FOREVER ? Deadline.NONE : deadline + TimeUnit.MILLISECONDS.toNanos(networkTimeoutMillis);
+        Slot slot = borrowSlot(wait, deadline, bound, start);
+        int tryMillis = Deadline.millisLeft(bound, networkTimeoutMillis);
+        if (tryMillis == 0) {
+            finished(slot);
+            return Outcome.failed(Reason.CONNECT_FAILED, "to " + source.target() + " (getting a session took all of the "
+                    + "acquire's bound, its timeout + networkTimeout)", null, start);
+        }
         long token = 0;
         SQLException failure = null;
         SQLException interrupted = null;
@@ -428,7 +437,8 @@ public final class LockerCore {
         try {
             // A try first: a free lock costs the server no more than that. For a wait whose budget is
             // spent, its one try.
-            token = tryAt(slot.session, key, mode, fenced);
+            token = fenced ? tryAt(slot.session, key, mode, true)
+                    : slot.session.tryLock(key, mode, tryMillis) ? UNFENCED : 0;
             if (token == 0 && wait && left > 0) {
                 if (Thread.currentThread().isInterrupted()) {
                     finished(slot);
@@ -480,14 +490,14 @@ public final class LockerCore {
      *
      * @throws NoSession with the failure if none came
      */
-    private Slot borrowSlot(boolean wait, long deadline, long start) throws NoSession {
+    private Slot borrowSlot(boolean wait, long deadline, long bound, long start) throws NoSession {
         if (Thread.currentThread().isInterrupted()) {
             throw new NoSession(Outcome.failed(Reason.INTERRUPTED, null, null, start));
         }
         long timeout = deadline == FOREVER ? SessionSource.FOREVER : Math.max(0, deadline - System.nanoTime());
         LockSession session;
         try {
-            session = source.borrow(timeout);
+            session = source.borrow(timeout, bound);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             checkOpen();

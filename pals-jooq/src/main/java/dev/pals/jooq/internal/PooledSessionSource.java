@@ -18,6 +18,8 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import org.postgresql.Driver;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
 
 /**
  * The Locker's own Agroal pool, in autocommit mode, behind a {@link ConnectionGate} of its size so
@@ -49,6 +51,8 @@ public final class PooledSessionSource implements SessionSource {
     /** Connections idle longer than this are validated before they are lent out. */
     static final Duration IDLE_VALIDATION = Duration.ofSeconds(1);
     /** A connection whose session ended (class 08, or the server ending it: 57P01–57P03) is flushed. */
+    /** pgjdbc sets a network timeout itself; it needs no executor of ours. */
+    private static final java.util.concurrent.Executor DIRECT = Runnable::run;
     private static final AgroalConnectionPoolConfiguration.ExceptionSorter SESSION_ENDED = SqlStates::isConnectionLost;
     private final AgroalDataSource pool;
     private final ConnectionGate gate;
@@ -94,25 +98,20 @@ public final class PooledSessionSource implements SessionSource {
                         .maxSize(maxSize)
                         // One attempt per borrow: the caller's acquire decides what a failure means.
                         .establishmentRetryAttempts(0)
-                        // The gate lends only free or creatable connections, so this bounds what one borrow
-                        // can take: a validation on a dead path and then a new connection (each bounded on its
-                        // own) must not add up to more than a network timeout (chaos run, property 4). Just
-                        // above the login timeout, so that a login's own error wins the race where it comes.
+                        // The gate lends only free or creatable connections, so Agroal waits only where it
+                        // connects on a thread of its own (for a virtual thread): just above the login
+                        // timeout, so that a login's own error wins the race where it comes.
                         .acquisitionTimeout(Duration.ofMillis(connectTimeoutSeconds * 1000 + 250))
                         .exceptionSorter(SESSION_ENDED)
-                        // A connection idle for a while may have died with its server: check it (one round
-                        // trip) before handing it out. Connections in steady use are not checked.
-                        .idleValidationTimeout(IDLE_VALIDATION)
-                        // As the watchdog's checks: one second at most (a network timeout's worth would
-                        // leave nothing of the borrow's bound for a new connection).
-                        .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator
-                                .defaultValidatorWithTimeout(1))
+                        // Idle connections are checked in borrow(), within the acquire's bound: Agroal's own
+                        // check would start its acquisition anew after each dead one it finds.
+                        .idleValidationTimeout(Duration.ZERO)
                         .addInterceptor(new DropStatements())
                         .connectionFactoryConfiguration(factory -> {
                             // A DataSource rather than the Driver: Agroal's Driver mode sets
                             // DriverManager's JVM-wide login timeout.
                             factory.jdbcUrl(url)
-                                    .connectionProviderClass(PGSimpleDataSource.class)
+                                    .connectionProviderClass(ConnectBound.class)
                                     .autoCommit(true)
                                     // The library closes every statement it opens; tracking would wrap
                                     // each statement and result set per call (see the class comment).
@@ -143,17 +142,31 @@ public final class PooledSessionSource implements SessionSource {
     }
 
     @Override
-    public LockSession borrow(long timeoutNanos) throws SQLException, InterruptedException {
+    public LockSession borrow(long timeoutNanos, long deadlineNanos) throws SQLException, InterruptedException {
         if (!gate.enter(timeoutNanos)) {
             return null;
         }
-        Connection connection;
         try {
-            connection = pool.getConnection();
+            while (true) {
+                Connection connection = ConnectBound.until(deadlineNanos, pool::getConnection);
+                LockSession session = sessionOn(connection, deadlineNanos);
+                if (session != null) {
+                    return session;
+                }
+                // An idle connection had died: destroyed; the next one, or a new one.
+            }
         } catch (SQLException | RuntimeException | Error e) {
             gate.leave();
             throw e;
         }
+    }
+
+    /**
+     * A session on a connection from the pool: a new one is asked what it is connected to, one that lay
+     * idle for more than {@link #IDLE_VALIDATION} is checked (both within the deadline); null if the
+     * check found it dead (it is destroyed). Any failure gives the connection back.
+     */
+    private LockSession sessionOn(Connection connection, long deadlineNanos) throws SQLException {
         try {
             Connection physical = connection.unwrap(Connection.class);
             StatementCache cache = statements.get(physical);
@@ -164,6 +177,7 @@ public final class PooledSessionSource implements SessionSource {
                     throw pooler;
                 }
                 ServerCheck.Server server;
+                physical.setNetworkTimeout(DIRECT, timeLeft(deadlineNanos, networkTimeoutMillis, "ask a new connection what it is connected to"));
                 try {
                     server = ServerCheck.check(physical, poolerChecked ? null : this::probeConnection);
                 } catch (UnsuitableConnectionException refused) {
@@ -172,9 +186,21 @@ public final class PooledSessionSource implements SessionSource {
                     }
                     throw refused;
                 }
+                physical.setNetworkTimeout(DIRECT, networkTimeoutMillis);
                 poolerChecked = true;
                 cache = new StatementCache(physical, server);
                 statements.put(physical, cache);
+            } else if (cache.lentAfterIdle(IDLE_VALIDATION.toNanos())) {
+                // It may have died with its server or its path while it lay in the pool: one round trip.
+                int millis = timeLeft(deadlineNanos, (int) IDLE_VALIDATION.toMillis(), "check an idle connection");
+                LockSession session = new LockSession(connection, physical, cache.server(), cache, networkTimeoutMillis,
+                        false, -1);
+                if (!session.ping(millis)) {
+                    session.destroy();
+                    connection.close();
+                    return null;
+                }
+                return session;
             }
             return new LockSession(connection, physical, cache.server(), cache, networkTimeoutMillis, false, -1);
         } catch (SQLException | RuntimeException | Error e) {
@@ -182,11 +208,19 @@ public final class PooledSessionSource implements SessionSource {
                 connection.close();
             } catch (SQLException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
-            } finally {
-                gate.leave();
             }
             throw e;
         }
+    }
+
+    /** Milliseconds left for a step, at most {@code capMillis}; none left fails the borrow. */
+    private static int timeLeft(long deadlineNanos, int capMillis, String step) throws SQLException {
+        int millis = Deadline.millisLeft(deadlineNanos, capMillis);
+        if (millis == 0) {
+            throw new PSQLException("no time left to " + step + " within the acquire's bound",
+                    PSQLState.CONNECTION_UNABLE_TO_CONNECT);
+        }
+        return millis;
     }
 
     private Connection probeConnection() throws SQLException {
@@ -196,6 +230,10 @@ public final class PooledSessionSource implements SessionSource {
     @Override
     public SessionReset giveBack(LockSession session) {
         SessionReset reset = session.reset();
+        StatementCache cache = session.statementCache();
+        if (cache != null) {
+            cache.returned();
+        }
         try {
             session.connection().close();
         } catch (SQLException | RuntimeException e) {

@@ -14,15 +14,22 @@ public interface SessionSource {
 
     /**
      * A session on a connection in autocommit mode, waiting at most {@code timeoutNanos} for a free place
-     * ({@link #FOREVER} for no limit; 0 takes one only if it is free now). Making a new connection is
-     * not waiting for a free one: it is bounded by the network timeout instead.
+     * ({@link #FOREVER} for no limit; 0 takes one only if it is free now). Everything after that —
+     * checking an idle connection, making a new one, asking what it is connected to — is done by
+     * {@code deadlineNanos} ({@link System#nanoTime()}; {@link Deadline#NONE} leaves each step its own
+     * bound, the network timeout), as far as the source can bound it.
      *
      * @return the session, or null if no place came in time
-     * @throws SQLException if no connection could be made, or the one given is unsuitable
+     * @throws SQLException if no connection could be made (in time), or the one given is unsuitable
      *     ({@link UnsuitableConnectionException})
      * @throws InterruptedException if interrupted while waiting
      */
-    LockSession borrow(long timeoutNanos) throws SQLException, InterruptedException;
+    LockSession borrow(long timeoutNanos, long deadlineNanos) throws SQLException, InterruptedException;
+
+    /** {@link #borrow(long, long)} with each step bounded by the network timeout only. */
+    default LockSession borrow(long timeoutNanos) throws SQLException, InterruptedException {
+        return borrow(timeoutNanos, Deadline.NONE);
+    }
 
     /**
      * Takes a session back: {@linkplain LockSession#reset() resets} it and returns its connection.

@@ -15,6 +15,8 @@ final class StatementCache {
     private final Connection physical;
     private final ServerCheck.Server server;
     private final Prepared[] prepared = new Prepared[AdvisorySql.COUNT + AdvisorySql.FENCED_COUNT];
+    /** When ({@link System#nanoTime()}) the connection last went back to the pool; 0 while lent. */
+    private volatile long returnedAt;
 
     StatementCache(Connection physical, ServerCheck.Server server) {
         this.physical = physical;
@@ -24,6 +26,19 @@ final class StatementCache {
     /** What the physical connection is connected to, learnt once ({@link ServerCheck}). */
     ServerCheck.Server server() {
         return server;
+    }
+
+    /** The connection goes back to the pool now. */
+    void returned() {
+        long now = System.nanoTime();
+        returnedAt = now == 0 ? 1 : now;
+    }
+
+    /** The connection is lent: whether it had lain in the pool for longer than {@code idleNanos}. */
+    boolean lentAfterIdle(long idleNanos) {
+        long at = returnedAt;
+        returnedAt = 0;
+        return at != 0 && System.nanoTime() - at > idleNanos;
     }
 
     /** The statement, prepared on the physical connection; {@link Prepared#close()} keeps it open. */

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A network path that goes silent, made by a proxy that stops forwarding: TCP keepalive cannot see it
@@ -94,6 +96,39 @@ class FrozenNetworkTest {
             proxy.thaw();
         }
         assertThat(Threads.insidePals()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "multiplexing {0}")
+    @ValueSource(booleans = {true, false})
+    void anAcquireThatFindsIdleConnectionsDeadOnAFrozenPathEndsWithinItsTimeoutPlusTheNetworkTimeout(boolean multiplexing)
+            throws Exception {
+        // Connections that lay idle in the pool are checked before use, and a dead one is replaced by a new
+        // one: each check and the new connection's login were bounded on their own (1 s, 1 s, then the login
+        // timeout), so that two idle connections on a frozen path made an acquire of 100 ms take 4 s. One
+        // bound covers them all now: the acquire's timeout + the network timeout.
+        Duration networkTimeout = Duration.ofSeconds(2);
+        Duration timeout = Duration.ofMillis(100);
+        String app = Db.uniqueApp("frozen-idle");
+        try (Locker locker = throughProxy(app).networkTimeout(networkTimeout).multiplexing(multiplexing).build()) {
+            // Two pooled connections (with multiplexing, one thread's locks share a session: one connection).
+            Lock first = locker.lock("first");
+            Lock second = locker.lock("second");
+            assertThat(first.acquire()).isTrue();
+            assertThat(second.acquire()).isTrue();
+            first.release();
+            second.release();
+            // The precondition: they lie idle for longer than the pool's idle check threshold (1 s).
+            Thread.sleep(1_300);
+            proxy.freeze();
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> locker.lock("third").acquire(timeout)).isInstanceOf(AcquireFailure.class);
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(tookMillis).as("the acquire took (ms)")
+                    .isLessThanOrEqualTo(timeout.plus(networkTimeout).plusMillis(500).toMillis());
+            proxy.thaw();
+            assertThat(locker.lock("third").acquire(Duration.ofSeconds(5))).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> Threads.insidePals().isEmpty());
     }
 
     @Test
