@@ -50,6 +50,9 @@ final class Wire {
     /** Write everything out and exit; answered by ACK. */
     static final byte FINISH = 'Z';
 
+    /** On a thread or events connection: answered by ACK once everything sent before it is recorded. */
+    static final byte SYNC = 'Y';
+
     static final byte ACK = 'A';
 
     private Wire() {

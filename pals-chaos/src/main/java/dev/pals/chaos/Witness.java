@@ -220,6 +220,10 @@ public final class Witness {
                     boolean ok = conn.in.readBoolean();
                     released(thread, id, releaseStart, ok);
                 }
+                case Wire.SYNC -> {
+                    conn.out.writeByte(Wire.ACK);
+                    conn.out.flush();
+                }
                 default -> throw new IOException("unknown message " + type + " on a thread connection");
             }
         }
@@ -327,6 +331,10 @@ public final class Witness {
                     synchronized (this) {
                         workers.write(worker + "\t" + generation + "\t" + json + "\n");
                     }
+                    conn.out.writeByte(Wire.ACK);
+                    conn.out.flush();
+                }
+                case Wire.SYNC -> {
                     conn.out.writeByte(Wire.ACK);
                     conn.out.flush();
                 }

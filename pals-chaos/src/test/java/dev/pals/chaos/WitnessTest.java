@@ -108,10 +108,11 @@ class WitnessTest {
 
     private Result analyze() throws Exception {
         control.mark("RUN", "end", -1, -1, "");
-        // Let the witness take in what the connections still carry (RELEASED and LOST need no answer).
-        control.status();
-        Thread.sleep(200);
-        control.status();
+        // RELEASED and LOST need no answer: a SYNC on each connection, answered once all before it is recorded.
+        for (Wire.Conn conn : conns) {
+            conn.out.writeByte(Wire.SYNC);
+            conn.awaitAck();
+        }
         witness.finish();
         Path logDir = Files.createDirectories(dir.resolve("server-log"));
         Files.write(logDir.resolve("postgresql.json"), log, StandardCharsets.UTF_8);
