@@ -24,7 +24,8 @@ import org.postgresql.util.PSQLState;
  */
 public final class ConnectBound extends PGSimpleDataSource {
     private static final long serialVersionUID = 1L;
-    private static final ThreadLocal<long[]> DEADLINE = new ThreadLocal<>();
+    /** The deadline of the borrow running on this thread, or {@link Deadline#NONE}. */
+    private static final ThreadLocal<long[]> DEADLINE = ThreadLocal.withInitial(() -> new long[] {Deadline.NONE});
     private static final Driver DRIVER = new Driver();
     private static final Pattern LOGIN_TIMEOUT = Pattern.compile("([?&])loginTimeout=[^&]*");
 
@@ -44,16 +45,13 @@ public final class ConnectBound extends PGSimpleDataSource {
         if (deadlineNanos == Deadline.NONE) {
             return borrow.run();
         }
-        long[] previous = DEADLINE.get();
-        DEADLINE.set(new long[] {deadlineNanos});
+        long[] deadline = DEADLINE.get();
+        long previous = deadline[0];
+        deadline[0] = deadlineNanos;
         try {
             return borrow.run();
         } finally {
-            if (previous == null) {
-                DEADLINE.remove();
-            } else {
-                DEADLINE.set(previous);
-            }
+            deadline[0] = previous;
         }
     }
 
@@ -76,9 +74,9 @@ public final class ConnectBound extends PGSimpleDataSource {
     @Override
     public Connection getConnection(String user, String password) throws SQLException {
         long millis = configuredMillis();
-        long[] deadline = DEADLINE.get();
-        if (deadline != null) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline[0] - System.nanoTime());
+        long deadline = DEADLINE.get()[0];
+        if (deadline != Deadline.NONE) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
                 throw new PSQLException("no time left to connect within the acquire's bound",
                         PSQLState.CONNECTION_UNABLE_TO_CONNECT);

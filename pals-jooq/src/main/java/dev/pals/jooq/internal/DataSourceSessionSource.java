@@ -197,8 +197,8 @@ public final class DataSourceSessionSource implements SessionSource {
     }
 
     @Override
-    public SessionReset giveBack(LockSession session) {
-        SessionReset reset = session.reset();
+    public SessionReset giveBack(LockSession session, long deadlineNanos) {
+        SessionReset reset = deadlineNanos == Deadline.NONE ? session.reset() : session.resetBy(deadlineNanos);
         finish(session, reset);
         return reset;
     }

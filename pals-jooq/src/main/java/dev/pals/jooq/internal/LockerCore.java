@@ -370,6 +370,11 @@ public final class LockerCore {
 
     /** A statement routed to {@code slot} is done without a grant: the slot goes back if that left it idle. */
     private void finished(Slot slot) {
+        finished(slot, Deadline.NONE);
+    }
+
+    /** {@link #finished(Slot)}, with a reset on the way back bounded by {@code deadline} (an acquire's bound). */
+    private void finished(Slot slot, long deadline) {
         Slot idle;
         mutex.lock();
         try {
@@ -380,7 +385,7 @@ public final class LockerCore {
             mutex.unlock();
         }
         if (idle != null) {
-            giveBack(idle);
+            giveBack(idle, deadline);
         }
     }
 
@@ -426,7 +431,7 @@ public final class LockerCore {
         Slot slot = borrowSlot(wait, deadline, bound, start);
         int tryMillis = Deadline.millisLeft(bound, networkTimeoutMillis);
         if (tryMillis == 0) {
-            finished(slot);
+            finished(slot, bound);
             return Outcome.failed(Reason.CONNECT_FAILED, "to " + source.target() + " (getting a session took all of the "
                     + "acquire's bound, its timeout + networkTimeout)", null, start);
         }
@@ -441,7 +446,7 @@ public final class LockerCore {
                     : slot.session.tryLock(key, mode, tryMillis) ? UNFENCED : 0;
             if (token == 0 && wait && left > 0) {
                 if (Thread.currentThread().isInterrupted()) {
-                    finished(slot);
+                    finished(slot, bound);
                     return Outcome.failed(Reason.INTERRUPTED, null, null, start);
                 }
                 left = deadline == FOREVER ? FOREVER : deadline - System.nanoTime();
@@ -471,7 +476,7 @@ public final class LockerCore {
         if (failure != null && slot.session.isLost()) {
             sessionLost(slot, failure);
         }
-        finished(slot);
+        finished(slot, bound);
         if (closed) {
             throw closedException();
         }
@@ -898,7 +903,11 @@ public final class LockerCore {
     }
 
     private void giveBack(Slot slot) {
-        events.connectionReset(source.giveBack(slot.session));
+        giveBack(slot, Deadline.NONE);
+    }
+
+    private void giveBack(Slot slot, long deadline) {
+        events.connectionReset(source.giveBack(slot.session, deadline));
     }
 
     /** The sessions that hold locks right now, for the watchdog. */

@@ -55,6 +55,7 @@ public final class PooledSessionSource implements SessionSource {
     private static final java.util.concurrent.Executor DIRECT = Runnable::run;
     private static final AgroalConnectionPoolConfiguration.ExceptionSorter SESSION_ENDED = SqlStates::isConnectionLost;
     private final AgroalDataSource pool;
+    private final ConnectBound.Step<Connection> getConnection;
     private final ConnectionGate gate;
     private final int networkTimeoutMillis;
     private final String target;
@@ -132,6 +133,7 @@ public final class PooledSessionSource implements SessionSource {
                             return factory;
                         }));
         this.pool = new io.agroal.pool.DataSource(configuration.get(), new WarningLog());
+        this.getConnection = pool::getConnection;
     }
 
     private static void unlessInUrl(Properties fromUrl, AgroalConnectionFactoryConfigurationSupplier factory,
@@ -148,7 +150,7 @@ public final class PooledSessionSource implements SessionSource {
         }
         try {
             while (true) {
-                Connection connection = ConnectBound.until(deadlineNanos, pool::getConnection);
+                Connection connection = ConnectBound.until(deadlineNanos, getConnection);
                 LockSession session = sessionOn(connection, deadlineNanos);
                 if (session != null) {
                     return session;
@@ -228,8 +230,8 @@ public final class PooledSessionSource implements SessionSource {
     }
 
     @Override
-    public SessionReset giveBack(LockSession session) {
-        SessionReset reset = session.reset();
+    public SessionReset giveBack(LockSession session, long deadlineNanos) {
+        SessionReset reset = deadlineNanos == Deadline.NONE ? session.reset() : session.resetBy(deadlineNanos);
         StatementCache cache = session.statementCache();
         if (cache != null) {
             cache.returned();

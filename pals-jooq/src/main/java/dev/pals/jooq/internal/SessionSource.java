@@ -33,11 +33,18 @@ public interface SessionSource {
 
     /**
      * Takes a session back: {@linkplain LockSession#reset() resets} it and returns its connection.
-     * Called once per session; never throws.
+     * Called once per session; never throws. A reset that could not end by {@code deadlineNanos}
+     * ({@link Deadline#NONE}: within the network timeout) ends the session instead
+     * ({@link LockSession#resetBy}).
      *
      * @return what the reset did
      */
-    SessionReset giveBack(LockSession session);
+    SessionReset giveBack(LockSession session, long deadlineNanos);
+
+    /** {@link #giveBack(LockSession, long)} with the reset bounded by the network timeout only. */
+    default SessionReset giveBack(LockSession session) {
+        return giveBack(session, Deadline.NONE);
+    }
 
     /** How many sessions it lends at most at once; 0 for no limit of its own. */
     int maxSessions();
