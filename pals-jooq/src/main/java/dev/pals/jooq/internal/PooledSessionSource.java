@@ -192,9 +192,10 @@ public final class PooledSessionSource implements SessionSource {
                 poolerChecked = true;
                 cache = new StatementCache(physical, server);
                 statements.put(physical, cache);
-            } else if (cache.lentAfterIdle(IDLE_VALIDATION.toNanos())) {
+            } else if (cache.idleLongerThan(IDLE_VALIDATION.toNanos())) {
                 // It may have died with its server or its path while it lay in the pool: one round trip.
                 int millis = timeLeft(deadlineNanos, (int) IDLE_VALIDATION.toMillis(), "check an idle connection");
+                cache.lent();
                 LockSession session = new LockSession(connection, physical, cache.server(), cache, networkTimeoutMillis,
                         false, -1);
                 if (!session.ping(millis)) {
@@ -204,6 +205,7 @@ public final class PooledSessionSource implements SessionSource {
                 }
                 return session;
             }
+            cache.lent();
             return new LockSession(connection, physical, cache.server(), cache, networkTimeoutMillis, false, -1);
         } catch (SQLException | RuntimeException | Error e) {
             try {

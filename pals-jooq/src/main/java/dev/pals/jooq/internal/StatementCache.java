@@ -34,11 +34,15 @@ final class StatementCache {
         returnedAt = now == 0 ? 1 : now;
     }
 
-    /** The connection is lent: whether it had lain in the pool for longer than {@code idleNanos}. */
-    boolean lentAfterIdle(long idleNanos) {
+    /** Whether the connection has lain in the pool for longer than {@code idleNanos} (false while lent). */
+    boolean idleLongerThan(long idleNanos) {
         long at = returnedAt;
-        returnedAt = 0;
         return at != 0 && System.nanoTime() - at > idleNanos;
+    }
+
+    /** The connection is lent. */
+    void lent() {
+        returnedAt = 0;
     }
 
     /** The statement, prepared on the physical connection; {@link Prepared#close()} keeps it open. */
