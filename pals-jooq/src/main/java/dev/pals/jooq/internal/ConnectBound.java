@@ -76,12 +76,8 @@ public final class ConnectBound extends PGSimpleDataSource {
         long millis = configuredMillis();
         long deadline = DEADLINE.get()[0];
         if (deadline != Deadline.NONE) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left <= 0) {
-                throw new PSQLException("no time left to connect within the acquire's bound",
-                        PSQLState.CONNECTION_UNABLE_TO_CONNECT);
-            }
-            millis = millis == 0 ? left : Math.min(millis, left);
+            millis = Deadline.millisLeftFor(deadline, (int) Math.min(millis == 0 ? Integer.MAX_VALUE : millis,
+                    Integer.MAX_VALUE), "connect");
         }
         Properties info = new Properties();
         if (user != null) {

@@ -89,11 +89,8 @@ public final class DataSourceSessionSource implements SessionSource {
             int networkTimeoutWas = connection.getNetworkTimeout();
             // Connecting was the DataSource's business; asking what a new connection is connected to is
             // bounded by the acquire's deadline.
-            int checkMillis = Deadline.millisLeft(deadlineNanos, networkTimeoutMillis);
-            if (checkMillis == 0) {
-                throw new SQLException("no time left within the acquire's bound after getting a connection from "
-                        + target, "08001");
-            }
+            int checkMillis = Deadline.millisLeftFor(deadlineNanos, networkTimeoutMillis,
+                    "ask a connection from " + target + " what it is connected to");
             connection.setNetworkTimeout(Runnable::run, checkMillis);
             Connection physical = LockSession.physicalOf(connection);
             ServerCheck.Server server = checked(physical, connection);

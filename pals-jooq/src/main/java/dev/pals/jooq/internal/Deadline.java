@@ -1,5 +1,6 @@
 package dev.pals.jooq.internal;
 
+import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,11 +15,6 @@ final class Deadline {
     private Deadline() {
     }
 
-    /** {@code start + budget + slack}, or {@link #NONE} for a budget of {@code NONE}. */
-    static long after(long startNanos, long budgetNanos, long slackNanos) {
-        return budgetNanos == NONE ? NONE : startNanos + budgetNanos + slackNanos;
-    }
-
     /** Milliseconds left before {@code deadline}, at most {@code capMillis} (all of it for {@link #NONE}), at least 0. */
     static int millisLeft(long deadline, int capMillis) {
         if (deadline == NONE) {
@@ -26,5 +22,18 @@ final class Deadline {
         }
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         return (int) Math.max(0, Math.min(capMillis, left));
+    }
+
+    /**
+     * {@link #millisLeft}, for a step that needs some: none left fails it.
+     *
+     * @throws SQLException with SQLSTATE 08001 naming {@code step}, if no whole millisecond is left
+     */
+    static int millisLeftFor(long deadline, int capMillis, String step) throws SQLException {
+        int millis = millisLeft(deadline, capMillis);
+        if (millis == 0) {
+            throw new SQLException("no time left to " + step + " within the acquire's bound", "08001");
+        }
+        return millis;
     }
 }

@@ -29,7 +29,7 @@ import org.postgresql.PGConnection;
 public final class LockSession {
     private static final System.Logger LOG = System.getLogger("dev.pals.jooq");
     /** pgjdbc runs {@code setNetworkTimeout} and {@code abort} itself; it needs no executor of ours. */
-    private static final Executor DIRECT = Runnable::run;
+    static final Executor DIRECT = Runnable::run;
 
     private final Connection connection;
     private final Connection physical;
@@ -134,26 +134,17 @@ public final class LockSession {
 
     /** One try; true if the lock was free and is now held here. */
     public boolean tryLock(LockKey key, LockMode mode) throws SQLException {
-        use.lock();
-        try {
-            boolean locked = queryBoolean(AdvisorySql.tryLock(key, mode), key, mode);
-            if (locked) {
-                held++;
-            }
-            return locked;
-        } finally {
-            use.unlock();
-        }
+        return tryLock(key, mode, networkTimeoutMillis);
     }
 
-    /** {@link #tryLock(LockKey, LockMode)} within {@code timeoutMillis} rather than the base network timeout. */
+    /** {@link #tryLock(LockKey, LockMode)} within {@code timeoutMillis} if that is shorter than the base network timeout. */
     public boolean tryLock(LockKey key, LockMode mode, int timeoutMillis) throws SQLException {
-        if (timeoutMillis >= networkTimeoutMillis) {
-            return tryLock(key, mode);
-        }
+        boolean shorter = timeoutMillis < networkTimeoutMillis;
         use.lock();
         try {
-            connection.setNetworkTimeout(DIRECT, Math.max(1, timeoutMillis));
+            if (shorter) {
+                connection.setNetworkTimeout(DIRECT, Math.max(1, timeoutMillis));
+            }
             boolean locked = queryBoolean(AdvisorySql.tryLock(key, mode), key, mode);
             if (locked) {
                 held++;
@@ -162,7 +153,9 @@ public final class LockSession {
         } catch (SQLException e) {
             throw noteFailure(e);
         } finally {
-            restoreNetworkTimeout();
+            if (shorter) {
+                restoreNetworkTimeout();
+            }
             use.unlock();
         }
     }

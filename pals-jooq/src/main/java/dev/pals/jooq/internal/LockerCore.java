@@ -353,7 +353,7 @@ public final class LockerCore {
         long token = 0;
         SQLException failure = null;
         try {
-            token = tryAt(slot.session, key, mode, fenced);
+            token = tryAt(slot.session, key, mode, fenced, networkTimeoutMillis);
         } catch (SQLException e) {
             failure = e;
         } finally {
@@ -442,8 +442,7 @@ public final class LockerCore {
         try {
             // A try first: a free lock costs the server no more than that. For a wait whose budget is
             // spent, its one try.
-            token = fenced ? tryAt(slot.session, key, mode, true)
-                    : slot.session.tryLock(key, mode, tryMillis) ? UNFENCED : 0;
+            token = tryAt(slot.session, key, mode, fenced, tryMillis);
             if (token == 0 && wait && left > 0) {
                 if (Thread.currentThread().isInterrupted()) {
                     finished(slot, bound);
@@ -613,10 +612,15 @@ public final class LockerCore {
     /** What {@link #tryAt} and {@link #waitAt} return for a grant without a fencing token. */
     private static final long UNFENCED = -1;
 
-    /** One try: the grant's fencing token ({@link #UNFENCED} without fencing), or 0 if the lock was not free. */
-    private long tryAt(LockSession session, LockKey key, LockMode mode, boolean fenced) throws SQLException {
+    /**
+     * One try: the grant's fencing token ({@link #UNFENCED} without fencing), or 0 if the lock was not free. An
+     * unfenced try answers within {@code timeoutMillis} (at most the network timeout); a fenced one within the
+     * network timeout plus its wait for the token's row.
+     */
+    private long tryAt(LockSession session, LockKey key, LockMode mode, boolean fenced, int timeoutMillis)
+            throws SQLException {
         if (!fenced) {
-            return session.tryLock(key, mode) ? UNFENCED : 0;
+            return session.tryLock(key, mode, timeoutMillis) ? UNFENCED : 0;
         }
         prepareFencing(session);
         return session.tryLockFenced(fencing, key, networkTimeoutMillis);

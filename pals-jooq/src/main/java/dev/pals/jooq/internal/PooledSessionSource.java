@@ -18,8 +18,6 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import org.postgresql.Driver;
 import org.postgresql.ds.PGSimpleDataSource;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.PSQLState;
 
 /**
  * The Locker's own Agroal pool, in autocommit mode, behind a {@link ConnectionGate} of its size so
@@ -51,8 +49,6 @@ public final class PooledSessionSource implements SessionSource {
     /** Connections idle longer than this are validated before they are lent out. */
     static final Duration IDLE_VALIDATION = Duration.ofSeconds(1);
     /** A connection whose session ended (class 08, or the server ending it: 57P01–57P03) is flushed. */
-    /** pgjdbc sets a network timeout itself; it needs no executor of ours. */
-    private static final java.util.concurrent.Executor DIRECT = Runnable::run;
     private static final AgroalConnectionPoolConfiguration.ExceptionSorter SESSION_ENDED = SqlStates::isConnectionLost;
     private final AgroalDataSource pool;
     private final ConnectBound.Step<Connection> getConnection;
@@ -179,7 +175,8 @@ public final class PooledSessionSource implements SessionSource {
                     throw pooler;
                 }
                 ServerCheck.Server server;
-                physical.setNetworkTimeout(DIRECT, timeLeft(deadlineNanos, networkTimeoutMillis, "ask a new connection what it is connected to"));
+                physical.setNetworkTimeout(LockSession.DIRECT, Deadline.millisLeftFor(deadlineNanos, networkTimeoutMillis,
+                        "ask a new connection what it is connected to"));
                 try {
                     server = ServerCheck.check(physical, poolerChecked ? null : this::probeConnection);
                 } catch (UnsuitableConnectionException refused) {
@@ -188,13 +185,13 @@ public final class PooledSessionSource implements SessionSource {
                     }
                     throw refused;
                 }
-                physical.setNetworkTimeout(DIRECT, networkTimeoutMillis);
+                physical.setNetworkTimeout(LockSession.DIRECT, networkTimeoutMillis);
                 poolerChecked = true;
                 cache = new StatementCache(physical, server);
                 statements.put(physical, cache);
             } else if (cache.idleLongerThan(IDLE_VALIDATION.toNanos())) {
                 // It may have died with its server or its path while it lay in the pool: one round trip.
-                int millis = timeLeft(deadlineNanos, (int) IDLE_VALIDATION.toMillis(), "check an idle connection");
+                int millis = Deadline.millisLeftFor(deadlineNanos, (int) IDLE_VALIDATION.toMillis(), "check an idle connection");
                 cache.lent();
                 LockSession session = new LockSession(connection, physical, cache.server(), cache, networkTimeoutMillis,
                         false, -1);
@@ -215,16 +212,6 @@ public final class PooledSessionSource implements SessionSource {
             }
             throw e;
         }
-    }
-
-    /** Milliseconds left for a step, at most {@code capMillis}; none left fails the borrow. */
-    private static int timeLeft(long deadlineNanos, int capMillis, String step) throws SQLException {
-        int millis = Deadline.millisLeft(deadlineNanos, capMillis);
-        if (millis == 0) {
-            throw new PSQLException("no time left to " + step + " within the acquire's bound",
-                    PSQLState.CONNECTION_UNABLE_TO_CONNECT);
-        }
-        return millis;
     }
 
     private Connection probeConnection() throws SQLException {
