@@ -193,6 +193,48 @@ class FencingTest {
         }
     }
 
+    /**
+     * While a previous holder's fenced transaction is still open (it let go, or lost its lock, before its
+     * write committed), the key's token row is held: a try answers "not free" at once instead of waiting for
+     * the row (it waited a network timeout: a try on a 3 s network timeout took 3 s),
+     * a timed acquire waits for it within its timeout, and none of them leaves the lock held.
+     */
+    @Test
+    void aTryDoesNotWaitForThePreviousHoldersOpenFencedTransactionAndATimedAcquireWaitsWithinItsTimeout()
+            throws Exception {
+        String app = Db.uniqueApp("fencing-try");
+        Duration networkTimeout = Duration.ofSeconds(3);
+        try (Locker first = fenced(app).build(); Locker second = fenced(app).networkTimeout(networkTimeout).build();
+                Connection writer = Db.DB.connect()) {
+            Lock holder = first.lock("job", FENCED);
+            assertThat(holder.acquire()).isTrue();
+            FencingToken token = holder.fencingToken().orElseThrow();
+            writer.setAutoCommit(false);
+            ((JooqLocker) first).fencingTable().requireLatest(writer, token);
+            assertThat(holder.release()).isTrue();
+
+            Lock next = second.lock("job", FENCED);
+            for (int round = 0; round < 3; round++) {
+                long start = System.nanoTime();
+                assertThat(round == 0 ? next.acquire(false) : next.acquire(Duration.ZERO)).as("a try").isFalse();
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a try's answer").isLessThan(networkTimeout);
+                assertThat(ServerView.freeElsewhere(next.key())).as("nothing left held").isTrue();
+            }
+            long start = System.nanoTime();
+            assertThat(next.acquire(Duration.ofMillis(300))).as("a timed acquire").isFalse();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(took).as("a 300 ms acquire").isGreaterThanOrEqualTo(Duration.ofMillis(300))
+                    .isLessThan(Duration.ofMillis(300).plus(networkTimeout));
+            assertThat(ServerView.freeElsewhere(next.key())).as("nothing left held").isTrue();
+            assertThat(second.stats().locksHeld()).isZero();
+
+            writer.commit();
+            assertThat(next.acquire(Duration.ZERO)).as("the fenced work committed: free").isTrue();
+            assertThat(next.fencingToken().orElseThrow().value()).isEqualTo(token.value() + 1);
+            assertThat(next.release()).isTrue();
+        }
+    }
+
     @Test
     void aMissingTableIsAClearErrorAndChecksNeedATransaction() throws Exception {
         try (Locker locker = locker(Db.uniqueApp("fencing-missing")).fencingTable("no_such_fencing_table").build();

@@ -125,7 +125,7 @@ public final class LockSession {
     public void lock(LockKey key, LockMode mode, long lockTimeoutMillis) throws SQLException {
         use.lock();
         try {
-            bounded(AdvisorySql.lock(key, mode), key, mode, lockTimeoutMillis, false);
+            bounded(AdvisorySql.lock(key, mode), key, mode, lockTimeoutMillis, networkTimeoutMillis, false);
             held++;
         } finally {
             use.unlock();
@@ -161,16 +161,30 @@ public final class LockSession {
     }
 
     /**
-     * An exclusive try that also takes the key's next fencing token, in the same statement; a wait for the
-     * token's row (held by a transaction that checked the previous token) is bounded by
-     * {@code lockTimeoutMillis}.
+     * An exclusive try that also takes the key's next fencing token, in the same statement. It waits for the
+     * token's row (held by a transaction that checked the previous token and has not ended) at most
+     * {@code rowWaitMillis}; a row still held then means the lock is not free yet (the previous holder's
+     * fenced work is still going on), and whatever the try took is dropped. The answer comes within
+     * {@code rowWaitMillis} + {@code timeoutMillis}.
      *
      * @return the token, or 0 if the lock was not free
      */
-    public long tryLockFenced(AdvisorySql.Fencing fencing, LockKey key, long lockTimeoutMillis) throws SQLException {
+    public long tryLockFenced(AdvisorySql.Fencing fencing, LockKey key, long rowWaitMillis, int timeoutMillis)
+            throws SQLException {
         use.lock();
         try {
-            long token = bounded(fencing.tryLock(key), key, LockMode.EXCLUSIVE, lockTimeoutMillis, true);
+            long token;
+            try {
+                token = bounded(fencing.tryLock(key), key, LockMode.EXCLUSIVE, rowWaitMillis, timeoutMillis, true);
+            } catch (SQLException e) {
+                if (!SqlStates.LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || isLost()) {
+                    throw e;
+                }
+                // The try may have been granted before the wait for the row ran out: a session holds each
+                // key at most once, so one unlock settles it.
+                dropIfHeld(key, LockMode.EXCLUSIVE, false);
+                return 0;
+            }
             if (token != 0) {
                 held++;
             }
@@ -188,7 +202,7 @@ public final class LockSession {
     public long lockFenced(AdvisorySql.Fencing fencing, LockKey key, long lockTimeoutMillis) throws SQLException {
         use.lock();
         try {
-            long token = bounded(fencing.lock(key), key, LockMode.EXCLUSIVE, lockTimeoutMillis, true);
+            long token = bounded(fencing.lock(key), key, LockMode.EXCLUSIVE, lockTimeoutMillis, networkTimeoutMillis, true);
             held++;
             return token;
         } finally {
@@ -198,16 +212,16 @@ public final class LockSession {
 
     /**
      * Runs a statement that may wait, bounded by the server ({@code lockTimeoutMillis}, 0 = no limit)
-     * and meanwhile by a network timeout of the lock timeout plus the base one (none when waiting
+     * and meanwhile by a network timeout of the lock timeout plus {@code networkMillis} (none when waiting
      * forever). The session is in doubt until it answers: a failure may come just as the lock is granted.
      *
      * @param token whether the statement answers {@code got} and a fencing token (else it just returns)
      * @return the token if it answers one and got the lock; 0 if it did not get it; 1 otherwise
      */
-    private long bounded(AdvisorySql.Statement sql, LockKey key, LockMode mode, long lockTimeoutMillis, boolean token)
-            throws SQLException {
+    private long bounded(AdvisorySql.Statement sql, LockKey key, LockMode mode, long lockTimeoutMillis, int networkMillis,
+            boolean token) throws SQLException {
         uncertain = true;
-        long waitBound = lockTimeoutMillis == 0 ? 0 : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkTimeoutMillis);
+        long waitBound = lockTimeoutMillis == 0 ? 0 : Math.min(Integer.MAX_VALUE, lockTimeoutMillis + networkMillis);
         long result = 1;
         try {
             connection.setNetworkTimeout(DIRECT, (int) waitBound);

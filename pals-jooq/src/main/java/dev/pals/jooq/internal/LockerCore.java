@@ -613,9 +613,16 @@ public final class LockerCore {
     private static final long UNFENCED = -1;
 
     /**
-     * One try: the grant's fencing token ({@link #UNFENCED} without fencing), or 0 if the lock was not free. An
-     * unfenced try answers within {@code timeoutMillis} (at most the network timeout); a fenced one within the
-     * network timeout plus its wait for the token's row.
+     * How long a fenced try waits for its key's token row, held by a transaction that checked the previous
+     * token and has not ended (a holder that let go, or lost its lock, before its fenced work committed). A
+     * try does not wait for that work: the lock is not free until it ends. A blocking acquire waits for it
+     * in its wait at the server, within its timeout.
+     */
+    private static final long TRY_ROW_WAIT_MILLIS = 1;
+
+    /**
+     * One try: the grant's fencing token ({@link #UNFENCED} without fencing), or 0 if the lock was not free. It
+     * answers within {@code timeoutMillis} (at most the network timeout; a fenced try within 1 ms more).
      */
     private long tryAt(LockSession session, LockKey key, LockMode mode, boolean fenced, int timeoutMillis)
             throws SQLException {
@@ -623,7 +630,7 @@ public final class LockerCore {
             return session.tryLock(key, mode, timeoutMillis) ? UNFENCED : 0;
         }
         prepareFencing(session);
-        return session.tryLockFenced(fencing, key, networkTimeoutMillis);
+        return session.tryLockFenced(fencing, key, TRY_ROW_WAIT_MILLIS, timeoutMillis);
     }
 
     /** A wait at the server: the grant's fencing token ({@link #UNFENCED} without fencing). */
