@@ -82,6 +82,9 @@ final class Analysis {
         result.loadMax = facts.loadMax;
         result.wallMinutes = facts.wallMinutes;
         result.toleranceMillis = facts.toleranceMillis;
+        result.fencedKeys = settings.fencedKeys();
+        result.fencedRegister = facts.fencedRegister;
+        result.unfencedRegister = facts.unfencedRegister;
     }
 
     private static String gen(int worker, int generation) {
@@ -368,6 +371,10 @@ final class Analysis {
             JSONObject failures = c.getJSONObject("failures");
             for (String reason : failures.keySet()) {
                 result.failuresOfCleanWorkers.merge(reason, failures.getLong(reason), Long::sum);
+            }
+            JSONObject writes = c.getJSONObject("fencedWrites");
+            for (String outcome : writes.keySet()) {
+                result.fencedWritesOfCleanWorkers.merge(outcome, writes.getLong(outcome), Long::sum);
             }
             long acquired = c.getLong("acquired");
             long released = c.getLong("released");

@@ -44,6 +44,10 @@ public final class Chaos implements Callable<Integer> {
     @Option(names = "--keys", description = "Lock names the threads pick from (overrides the preset).")
     Integer keys;
 
+    @Option(names = "--fenced-keys", description = "Keys whose exclusive holders take fencing tokens and write with"
+            + " them (overrides the preset: 4).")
+    Integer fencedKeys;
+
     @Option(names = "--cycles", description = "Go on until this many cycles (overrides the preset: 1,000,000 full, 0 smoke).")
     Long cycles;
 
@@ -121,6 +125,9 @@ public final class Chaos implements Callable<Integer> {
                 settings = settings.withShape(workers != null ? workers : settings.workers(),
                         threads != null ? threads : settings.threads(), keys != null ? keys : settings.keys());
             }
+            if (fencedKeys != null) {
+                settings = settings.withFencedKeys(fencedKeys);
+            }
             if (unsafeEvery > 0) {
                 settings = settings.withFaults(settings.faults(), unsafeEvery);
             }
@@ -146,7 +153,7 @@ public final class Chaos implements Callable<Integer> {
             }
             progress.accept("chaos: " + settings.mode() + ", " + settings.duration().toSeconds() + " s, "
                     + settings.workers() + " workers x " + settings.threads() + " threads, " + settings.keys()
-                    + " keys, " + settings.faultsPerKind() + " faults of each kind " + settings.faults());
+                    + " keys (" + settings.fencedKeys() + " fenced), " + settings.faultsPerKind() + " faults of each kind " + settings.faults());
             Result result = new Run(settings, progress).run();
             progress.accept(Report.summary(result));
             results.add(result);

@@ -15,13 +15,15 @@ final class Report {
         return String.format(Locale.ROOT, "chaos: %s: %,d cycles in %.0f s; faults %s; overlaps %,d: %,d explained by"
                 + " lost locks told in time, %,d paused, %,d killed holders, %,d told late, %,d never told, %,d"
                 + " violations; delay p50/p99/max %.0f/%.0f/%.0f ms; left on server %d locks, %d backends; counters %s;"
-                + " acquires over bound %d (beyond tolerance %d); properties 1 %s, 2 %s, 3 %s, 4 %s",
+                + " acquires over bound %d (beyond tolerance %d); fenced writes %,d, rejected %,d, stale accepted %,d"
+                + " (unfenced control: %,d stale of %,d); properties 1 %s, 2 %s, 3 %s, 4 %s, fencing %s",
                 r.mode, r.cycles, r.seconds, r.faults, r.overlaps, r.overlapsLostToldInTime, r.overlapsPaused,
                 r.overlapsKilled, r.overlapsLostToldLate, r.overlapsLostNeverTold, r.violations, r.delayP50Millis,
                 r.delayP99Millis, r.delayMaxMillis, r.locksLeftOnServer, r.backendsLeftOnServer,
                 r.counterMismatches.isEmpty() ? "add up" : r.counterMismatches, r.acquiresOverBound,
-                r.acquiresOverBoundBeyondTolerance, ok(r.property1()), ok(r.property2()), ok(r.property3()),
-                ok(r.property4()));
+                r.acquiresOverBoundBeyondTolerance, r.fencedRegister[0], r.fencedRegister[2], r.fencedRegister[1],
+                r.unfencedRegister[1], r.unfencedRegister[0], ok(r.property1()), ok(r.property2()), ok(r.property3()),
+                ok(r.property4()), ok(r.fencing()));
     }
 
     private static String ok(boolean ok) {
@@ -85,12 +87,19 @@ final class Report {
                 r -> String.format(Locale.ROOT, "%d (%d)%s", r.acquiresOverBound, r.acquiresOverBoundBeyondTolerance,
                         Double.isNaN(r.maxExcessMillis) ? "" : String.format(Locale.ROOT, ", max %.0f ms over",
                                 r.maxExcessMillis)));
+        row(md, results, "fenced writes (exclusive holders of " + results.get(0).fencedKeys + " keys, entering and leaving):"
+                + " accepted / rejected as stale by the fence / failed by a fault (workers that ended cleanly)",
+                r -> String.format(Locale.ROOT, "%,d / %,d / %,d", r.fencedRegister[0], r.fencedRegister[2],
+                        r.fencedWritesOfCleanWorkers.getOrDefault(FencedWrites.Outcome.FAILED.name(), 0L)));
+        row(md, results, "**fencing: stale writes the fenced register accepted**", r -> bold(r.fencedRegister[1]));
+        row(md, results, "control: stale writes the same holders made to an unfenced register (of all its writes)",
+                r -> String.format(Locale.ROOT, "%,d (of %,d)", r.unfencedRegister[1], r.unfencedRegister[0]));
         row(md, results, "acquires that failed, by reason (workers that ended cleanly)", r -> r.failuresOfCleanWorkers.isEmpty()
                 ? "none" : r.failuresOfCleanWorkers.toString().replace("{", "").replace("}", "").replace("=", ": "));
         row(md, results, "load average: before / highest; wall time",
                 r -> String.format(Locale.ROOT, "%.1f / %.1f; %.1f min", r.loadBefore, r.loadMax, r.wallMinutes));
-        row(md, results, "properties 1 / 2 / 3 / 4", r -> ok(r.property1()) + " / " + ok(r.property2()) + " / "
-                + ok(r.property3()) + " / " + ok(r.property4()));
+        row(md, results, "properties 1 / 2 / 3 / 4; fencing", r -> ok(r.property1()) + " / " + ok(r.property2()) + " / "
+                + ok(r.property3()) + " / " + ok(r.property4()) + "; " + ok(r.fencing()));
         md.append("\nSeed ").append(results.get(0).seed).append(".\n");
         for (Result r : results) {
             List<String> notes = new ArrayList<>();

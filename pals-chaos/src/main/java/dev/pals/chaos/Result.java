@@ -79,6 +79,12 @@ final class Result {
     double maxExcessMillis = Double.NaN;
     long toleranceMillis;
 
+    // Fencing ({@link FencedWrites}): writes, stale writes, writes the fence rejected, per register.
+    int fencedKeys;
+    long[] fencedRegister = new long[3];
+    long[] unfencedRegister = new long[3];
+    Map<String, Long> fencedWritesOfCleanWorkers = new TreeMap<>();
+
     boolean property1() {
         return violations == 0;
     }
@@ -99,6 +105,11 @@ final class Result {
         return acquiresOverBoundBeyondTolerance == 0;
     }
 
+    /** No stale write got past the fence (the database's own count, in the fenced register). */
+    boolean fencing() {
+        return fencedRegister[1] == 0;
+    }
+
     JSONObject toJson() {
         JSONObject json = new JSONObject();
         for (var field : Result.class.getDeclaredFields()) {
@@ -117,6 +128,7 @@ final class Result {
         json.put("property2", property2());
         json.put("property3", property3());
         json.put("property4", property4());
+        json.put("fencing", fencing());
         return json;
     }
 }

@@ -71,6 +71,9 @@ final class Run {
         zonky.setLevel(java.util.logging.Level.ALL);
         zonky.addHandler(serverTools);
         try (Server server = new Server(logDir)) {
+            try (Connection connection = server.connect()) {
+                FencedWrites.create(connection, settings.fencedKeys());
+            }
             Witness.Started started = Witness.start(witnessDir, out.resolve("witness.log"));
             witness = started.process();
             int witnessPort = started.port();
@@ -85,7 +88,8 @@ final class Run {
                     slots.add(new WorkerSlot(i, proxy, generation -> new WorkerConfig(worker, generation, witnessPort,
                             url, Settings.APP, settings.seed(), settings.threads(), settings.keys(),
                             settings.multiplexing(), settings.checkInterval().toMillis(),
-                            settings.networkTimeout().toMillis(), settings.unsafeEvery()), workerJvm, workerLogs));
+                            settings.networkTimeout().toMillis(), settings.fencedKeys(), settings.unsafeEvery()), workerJvm,
+                            workerLogs));
                 }
                 for (WorkerSlot slot : slots) {
                     slot.start();
@@ -133,6 +137,10 @@ final class Run {
                 long[] left = leftOnServer(server, applicationName);
                 facts.locksLeftOnServer = left[0];
                 facts.backendsLeftOnServer = left[1];
+                try (Connection connection = server.connect()) {
+                    facts.fencedRegister = FencedWrites.totals(connection, FencedWrites.FENCED);
+                    facts.unfencedRegister = FencedWrites.totals(connection, FencedWrites.UNFENCED);
+                }
                 try {
                     control.finish();
                 } catch (IOException e) {

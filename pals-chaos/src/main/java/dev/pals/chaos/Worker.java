@@ -1,11 +1,13 @@
 package dev.pals.chaos;
 
 import dev.pals.AcquireFailure;
+import dev.pals.FencingToken;
 import dev.pals.HeldLockInfo;
 import dev.pals.Lock;
 import dev.pals.LockInfo;
 import dev.pals.LockListener;
 import dev.pals.LockMode;
+import dev.pals.LockOptions;
 import dev.pals.Locker;
 import dev.pals.LockerStats;
 import dev.pals.jooq.JooqLocker;
@@ -42,6 +44,10 @@ import org.json.JSONObject;
  * witness, 9.9% hold 0.1–5 ms and 0.1% hold 0.3–1.5 s. After a "no", a pause of up to 2 ms; after a
  * failure, 20–100 ms.
  *
+ * <p>Exclusive holds of the first {@code fencedKeys} keys take a fencing token and write it as their section
+ * starts and again as it ends ({@link FencedWrites}), with the token taken at the grant even when the lock
+ * was lost meanwhile, as a paused holder would: the database's fence must turn the stale ones away.
+ *
  * <p>On {@code STOP} (or the end of standard input) the threads finish their cycle, the Locker is closed,
  * and the counters go to the witness.
  */
@@ -68,6 +74,7 @@ public final class Worker {
     private final LongAdder ambiguousPids = new LongAdder();
     private final LongAdder unknownPids = new LongAdder();
     private final LongAdder unexpected = new LongAdder();
+    private final Map<FencedWrites.Outcome, LongAdder> fencedWrites = new ConcurrentHashMap<>();
     private volatile String firstUnexpected;
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     private final AtomicLong maxExcessMicros = new AtomicLong(Long.MIN_VALUE);
@@ -188,6 +195,11 @@ public final class Worker {
         Map<String, Long> byReason = new TreeMap<>();
         failures.forEach((reason, count) -> byReason.put(reason, count.sum()));
         counters.put("failures", byReason);
+        Map<String, Long> writes = new TreeMap<>();
+        for (FencedWrites.Outcome outcome : FencedWrites.Outcome.values()) {
+            writes.put(outcome.name(), fencedWrites.computeIfAbsent(outcome, o -> new LongAdder()).sum());
+        }
+        counters.put("fencedWrites", writes);
         synchronized (events) {
             events.out.writeByte(Wire.FINAL);
             events.out.writeUTF(counters.toString());
@@ -202,10 +214,12 @@ public final class Worker {
         SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L
                 + config.worker() * 1_000_003L + config.generation() * 7_919L + thread);
         try (Wire.Conn witness = Wire.Conn.open(config.witnessPort(), Wire.THREAD, config.worker(), config.generation(),
-                thread)) {
+                thread); FencedWrites writes = new FencedWrites(config.url(), "postgres", null,
+                        config.networkTimeoutMillis())) {
             int sequence = 0;
             while (!stopping) {
-                cycle(witness, random, Wire.holdId(config.worker(), config.generation(), thread, sequence++), sequence);
+                cycle(witness, writes, random, Wire.holdId(config.worker(), config.generation(), thread, sequence++),
+                        sequence);
             }
             witness.out.flush();
         } catch (IOException e) {
@@ -222,7 +236,7 @@ public final class Worker {
         TIMED, TRY, ZERO
     }
 
-    private void cycle(Wire.Conn witness, SplittableRandom random, long holdId, int sequence)
+    private void cycle(Wire.Conn witness, FencedWrites writes, SplittableRandom random, long holdId, int sequence)
             throws IOException, InterruptedException {
         int key = random.nextInt(config.keys());
         LockMode mode = random.nextDouble() < SHARED ? LockMode.SHARED : LockMode.EXCLUSIVE;
@@ -235,7 +249,8 @@ public final class Worker {
                 : TimeUnit.MILLISECONDS.toNanos(300 + random.nextInt(1_201));
         boolean unsafe = config.unsafeEvery() > 0 && sequence % config.unsafeEvery() == 0;
 
-        Lock lock = locker.lock("k" + key, mode);
+        boolean fenced = mode == LockMode.EXCLUSIVE && key < config.fencedKeys();
+        Lock lock = locker.lock("k" + key, LockOptions.builder().mode(mode).fencing(fenced).build());
         CountDownLatch lostLatch = new CountDownLatch(1);
         lock.onLost(lostCallback(holdId, lostLatch));
         attempts.increment();
@@ -283,6 +298,11 @@ public final class Worker {
         }
         acquired.increment();
         int[] pids = unsafe ? new int[0] : pidsOf(lock, startMicros);
+        // Taken now and kept: a holder writes with the token of its grant, whatever happened since.
+        FencingToken token = fenced && !unsafe ? lock.fencingToken().orElse(null) : null;
+        if (fenced && !unsafe && token == null && lock.isHeld()) { // not lost since, yet no token
+            unexpected(new IllegalStateException("a fenced acquire returned true without a fencing token"));
+        }
 
         witness.out.writeByte(Wire.ENTER);
         witness.out.writeLong(holdId);
@@ -295,8 +315,14 @@ public final class Worker {
         }
         witness.awaitAck();
         // The critical section.
+        if (token != null) {
+            write(writes, key, token);
+        }
         if (holdNanos > 0) {
             lostLatch.await(holdNanos, TimeUnit.NANOSECONDS);
+        }
+        if (token != null) {
+            write(writes, key, token);
         }
         witness.out.writeByte(Wire.EXIT);
         witness.out.writeLong(holdId);
@@ -325,6 +351,10 @@ public final class Worker {
         witness.out.writeLong(holdId);
         witness.out.writeLong(releaseMicros);
         witness.out.writeBoolean(wasHeld);
+    }
+
+    private void write(FencedWrites writes, int key, FencingToken token) {
+        fencedWrites.computeIfAbsent(writes.write(key, token), o -> new LongAdder()).increment();
     }
 
     /**

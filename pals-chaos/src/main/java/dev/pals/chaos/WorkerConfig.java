@@ -19,11 +19,13 @@ import java.util.Map;
  * @param multiplexing the Locker's multiplexing setting
  * @param checkIntervalMillis {@code lockCheckInterval}
  * @param networkTimeoutMillis {@code networkTimeout}
+ * @param fencedKeys exclusive holds of keys 0 to {@code fencedKeys} - 1 take fencing tokens and write with them
+ *     ({@link FencedWrites})
  * @param unsafeEvery 0; n &gt; 0 makes every n-th cycle of each thread enter its section without
  *     acquiring the lock (a negative control: the witness must then see violations)
  */
 record WorkerConfig(int worker, int generation, int witnessPort, String url, String app, long seed, int threads,
-        int keys, boolean multiplexing, long checkIntervalMillis, long networkTimeoutMillis, int unsafeEvery) {
+        int keys, boolean multiplexing, long checkIntervalMillis, long networkTimeoutMillis, int fencedKeys, int unsafeEvery) {
 
     String[] toArgs() {
         Map<String, Object> values = new LinkedHashMap<>();
@@ -38,6 +40,7 @@ record WorkerConfig(int worker, int generation, int witnessPort, String url, Str
         values.put("multiplexing", multiplexing);
         values.put("checkIntervalMillis", checkIntervalMillis);
         values.put("networkTimeoutMillis", networkTimeoutMillis);
+        values.put("fencedKeys", fencedKeys);
         values.put("unsafeEvery", unsafeEvery);
         List<String> args = new ArrayList<>();
         values.forEach((name, value) -> args.add(name + "=" + value));
@@ -58,7 +61,7 @@ record WorkerConfig(int worker, int generation, int witnessPort, String url, Str
                 Long.parseLong(get(values, "seed")), Integer.parseInt(get(values, "threads")),
                 Integer.parseInt(get(values, "keys")), Boolean.parseBoolean(get(values, "multiplexing")),
                 Long.parseLong(get(values, "checkIntervalMillis")), Long.parseLong(get(values, "networkTimeoutMillis")),
-                Integer.parseInt(get(values, "unsafeEvery")));
+                Integer.parseInt(get(values, "fencedKeys")), Integer.parseInt(get(values, "unsafeEvery")));
     }
 
     private static String get(Map<String, String> values, String name) {

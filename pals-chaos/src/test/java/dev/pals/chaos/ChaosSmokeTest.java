@@ -65,6 +65,9 @@ class ChaosSmokeTest {
             // 4. No acquire outlived its timeout + network timeout (beyond the scheduling tolerance).
             assertThat(r.acquiresOverBoundBeyondTolerance).as(in).isZero();
             assertThat(r.injectorErrors).as(in).isEmpty();
+            // Fencing: holders of fenced keys wrote, and no stale write got past the database's fence.
+            assertThat(r.fencedRegister[0]).as(in).isPositive();
+            assertThat(r.fencedRegister[1]).as(in).isZero();
         }
     }
 

@@ -116,7 +116,7 @@ class WitnessTest {
         witness.finish();
         Path logDir = Files.createDirectories(dir.resolve("server-log"));
         Files.write(logDir.resolve("postgresql.json"), log, StandardCharsets.UTF_8);
-        Settings settings = new Settings(Duration.ofSeconds(1), 0, Duration.ofSeconds(4), 3, 1, 4, 1, true,
+        Settings settings = new Settings(Duration.ofSeconds(1), 0, Duration.ofSeconds(4), 3, 1, 4, 0, 1, true,
                 Duration.ofMillis(500), Duration.ofSeconds(2), 1, EnumSet.noneOf(FaultKind.class), 0, dir);
         Result facts = new Result();
         facts.faults = new EnumMap<>(FaultKind.class);
