@@ -35,7 +35,7 @@ public final class Chaos implements Callable<Integer> {
     @Option(names = "--seconds", description = "Seconds of work under faults per mode, at least (overrides the preset).")
     Integer seconds;
 
-    @Option(names = "--workers", description = "Worker processes (overrides the preset: 4).")
+    @Option(names = "--workers", description = "Worker processes (overrides the preset: 2 full, 4 smoke).")
     Integer workers;
 
     @Option(names = "--threads", description = "Threads per worker (overrides the preset).")
@@ -45,7 +45,7 @@ public final class Chaos implements Callable<Integer> {
     Integer keys;
 
     @Option(names = "--fenced-keys", description = "Keys whose exclusive holders take fencing tokens and write with"
-            + " them (overrides the preset: 4).")
+            + " them (overrides the preset: 2 full, 4 smoke).")
     Integer fencedKeys;
 
     @Option(names = "--cycles", description = "Go on until this many cycles (overrides the preset: 1,000,000 full, 0 smoke).")

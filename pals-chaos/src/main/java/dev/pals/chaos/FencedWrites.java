@@ -4,38 +4,41 @@ import dev.pals.FencingToken;
 import dev.pals.jooq.FencingTable;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 
 /**
  * The writes a holder of a fenced lock makes in its critical section, and the registers that tell whether
  * the fence worked, checked by the database and not by the library.
  *
- * <p>Each fenced key has a row in two registers. A write, one transaction on a connection of its own (through
- * the worker's proxy, so it meets the same faults as the worker's Locker):
+ * <p>Each fenced key has a row in two registers. A write is one statement (its own transaction, on a
+ * connection of its own through the worker's proxy, so it meets the same faults as the worker's Locker) that
  * <ol>
  *   <li>writes its token to the <b>unfenced</b> register, with no check: the negative control, what a
  *       holder without fencing would have written;</li>
- *   <li>checks its token with {@link FencingTable#isLatest(Connection, FencingToken)} (the fence);</li>
- *   <li>only if that says it is the latest, writes its token to the <b>fenced</b> register;</li>
- *   <li>commits.</li>
+ *   <li>writes its token to the <b>fenced</b> register only where the fence lets it: the library's jOOQ
+ *       condition {@link FencingTable#isLatest(FencingToken)} in the {@code UPDATE}'s {@code WHERE}, as a
+ *       user would write it;</li>
  * </ol>
- * A register write locks its row, reads the token written before and counts the write as <b>stale</b> when
- * that token is newer than its own: a holder wrote after a later holder of the key had written. Tokens grow
- * with every grant, so in a register whose writes came only from current holders, in the order of their
- * grants, no write is stale. Holders write as they enter their section and again as they leave, so a holder
- * paused in its section (its lock lost meanwhile and granted to another, who wrote on entering) writes
- * stale on leaving: the unfenced register counts it, the fenced one must not. The fenced register also counts
- * the writes the fence turned away ({@code rejected}).
+ * and, if the fence turned it away, one more statement counts that. A register write locks its row, reads
+ * the token written before and counts the write as <b>stale</b> when that token is newer than its own: a
+ * holder wrote after a later holder of the key had written. Tokens grow with every grant, so in a register
+ * whose writes came only from current holders, in the order of their grants, no write is stale. Holders
+ * write as they enter their section and again as they leave, so a holder paused in its section (its lock
+ * lost meanwhile and granted to another, who wrote on entering) writes stale on leaving: the unfenced
+ * register counts it, the fenced one must not.
  */
 final class FencedWrites implements AutoCloseable {
     /** The fencing table of the run (the library's default name), created by the run before the workers. */
     static final FencingTable TABLE = FencingTable.named("pals_fencing_tokens");
     static final String FENCED = "chaos_fenced_register";
     static final String UNFENCED = "chaos_unfenced_register";
+    private static final DSLContext POSTGRES = DSL.using(SQLDialect.POSTGRES);
     /** The application name of the connections that write, apart from the Lockers' sessions. */
     static final String APPLICATION_NAME = "pals-chaos-writer";
 
@@ -54,9 +57,6 @@ final class FencedWrites implements AutoCloseable {
     private final String password;
     private final long networkTimeoutMillis;
     private Connection connection;
-    private PreparedStatement unfenced;
-    private PreparedStatement fenced;
-    private PreparedStatement rejected;
 
     FencedWrites(String url, String user, String password, long networkTimeoutMillis) {
         this.url = url;
@@ -92,29 +92,26 @@ final class FencedWrites implements AutoCloseable {
     Outcome write(int key, FencingToken token) {
         try {
             connect();
-            register(unfenced, key, token.value());
-            if (!TABLE.isLatest(connection, token)) {
-                connection.commit();
-                rejected.setInt(1, key);
-                rejected.executeUpdate();
-                connection.commit();
+            String fence = POSTGRES.renderInlined(TABLE.isLatest(token));
+            String register = "%2$s as (select token from %1$s where key = " + key + " for update), %3$s as (update %1$s r"
+                    + " set token = " + token.value() + ", writes = r.writes + 1, stale = r.stale + (%2$s.token > "
+                    + token.value() + ")::int from %2$s where r.key = " + key + "%4$s returning 1)";
+            try (Statement statement = connection.createStatement()) {
+                try (ResultSet rs = statement.executeQuery("with " + String.format(register, UNFENCED, "cb", "c", "")
+                        + ", " + String.format(register, FENCED, "fb", "f", " and " + fence)
+                        + " select (select count(*) from f)")) {
+                    rs.next();
+                    if (rs.getInt(1) == 1) {
+                        return Outcome.WRITTEN;
+                    }
+                }
+                statement.executeUpdate("update " + FENCED + " set rejected = rejected + 1 where key = " + key);
                 return Outcome.REJECTED;
             }
-            register(fenced, key, token.value());
-            connection.commit();
-            return Outcome.WRITTEN;
         } catch (SQLException e) {
             close();
             return Outcome.FAILED;
         }
-    }
-
-    private static void register(PreparedStatement statement, int key, long token) throws SQLException {
-        statement.setInt(1, key);
-        statement.setLong(2, token);
-        statement.setLong(3, token);
-        statement.setInt(4, key);
-        statement.executeUpdate();
     }
 
     private void connect() throws SQLException {
@@ -130,25 +127,10 @@ final class FencedWrites implements AutoCloseable {
         long seconds = Math.max(1, networkTimeoutMillis / 1000);
         properties.setProperty("connectTimeout", Long.toString(seconds));
         properties.setProperty("socketTimeout", Long.toString(seconds + 1));
-        // A writer paused or cut off in its transaction holds its key's token row (the next fenced grant
-        // waits for it) and its register rows: the server ends such a transaction soon, as it should anywhere
-        // fencing is used. Waits for a register row stay shorter than the socket timeout.
-        properties.setProperty("options", "-c idle_in_transaction_session_timeout=" + networkTimeoutMillis / 2
-                + " -c lock_timeout=" + networkTimeoutMillis / 2);
-        Connection opened = DriverManager.getConnection(url, properties);
-        try {
-            opened.setAutoCommit(false);
-            String write = "with before as (select token from %s where key = ? for update)"
-                    + " update %1$s r set token = ?, writes = r.writes + 1, stale = r.stale + (before.token > ?)::int"
-                    + " from before where r.key = ?";
-            unfenced = opened.prepareStatement(String.format(write, UNFENCED));
-            fenced = opened.prepareStatement(String.format(write, FENCED));
-            rejected = opened.prepareStatement("update " + FENCED + " set rejected = rejected + 1 where key = ?");
-        } catch (SQLException e) {
-            opened.close();
-            throw e;
-        }
-        connection = opened;
+        // A write holds its key's token row (the next fenced grant waits for it) and its register rows for as
+        // long as it runs; waits for them stay shorter than the socket timeout.
+        properties.setProperty("options", "-c lock_timeout=" + networkTimeoutMillis / 2);
+        connection = DriverManager.getConnection(url, properties); // autocommit: a write is its own transaction
     }
 
     @Override

@@ -34,7 +34,7 @@ record Settings(Duration duration, long cycleTarget, Duration maxDuration, int w
 
     /** Full run: 10 minutes and 1,000,000 cycles at least, 110 faults of each kind per 10 minutes. */
     static Settings full(long seed, boolean multiplexing, Path out) {
-        return new Settings(Duration.ofMinutes(10), 1_000_000, Duration.ofMinutes(40), 4, 8, 16, 4, seed, multiplexing, Duration.ofMillis(500),
+        return new Settings(Duration.ofMinutes(10), 1_000_000, Duration.ofMinutes(40), 4, 8, 16, 2, seed, multiplexing, Duration.ofMillis(500),
                 Duration.ofSeconds(2), 110, EnumSet.allOf(FaultKind.class), 0, out);
     }
 
