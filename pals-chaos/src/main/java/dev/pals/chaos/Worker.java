@@ -391,10 +391,12 @@ public final class Worker {
     }
 
     /**
-     * The backend pid(s) the lock just acquired lives on, from {@link Locker#heldLocks()}: for an exclusive
-     * lock the one entry of its key (the Locker holds a key exclusively at most once); for a shared one the
-     * entries of its key acquired since this acquire started and not matched with another of this worker's
-     * holds. Two shared acquires of one key in flight at once can leave two candidates: both are reported.
+     * The backend pid(s) the lock just acquired lives on, from {@link Locker#heldLocks()}: the entries of its
+     * key and mode granted since this acquire started — for an exclusive lock one, unless an entry of the
+     * previous holder in this Locker is still listed because its release has not come back yet (the Locker
+     * holds a key exclusively at most once at the server); for a shared one those not matched with another of
+     * this worker's holds. Candidates that remain ambiguous are all reported (the analysis then needs every one
+     * of them to have ended to count the hold's session as ended).
      */
     private int[] pidsOf(Lock lock, long sinceMicros) {
         List<HeldLockInfo> held = locker.heldLocks();
@@ -404,8 +406,12 @@ public final class Worker {
                 if (!info.key().equals(lock.key()) || info.mode() != lock.mode()) {
                     continue;
                 }
-                if (lock.mode() == LockMode.SHARED && (Micros.of(info.heldSince()) < sinceMicros - 1_000
-                        || claimed.containsKey(lock.name() + "|" + info.backendPid()))) {
+                // Granted before this acquire started: another hold's (for an exclusive lock, one whose release
+                // is still on its way back: the server let go of it, the Locker has yet to hear so).
+                if (Micros.of(info.heldSince()) < sinceMicros - 1_000) {
+                    continue;
+                }
+                if (lock.mode() == LockMode.SHARED && claimed.containsKey(lock.name() + "|" + info.backendPid())) {
                     continue;
                 }
                 candidates.add(info.backendPid());
