@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <p>System properties: {@code bench.out} (output folder), {@code bench.docs} (where a full run writes,
  * default {@code docs}), {@code bench.keepAwake=false}, {@code bench.seed}, {@code bench.cases} (a subset of
- * {@code slices,jmh,cost,handoff,timeout,many}), {@code bench.many.most} and {@code bench.many.soloMost}
+ * {@code slices,jmh,cost,handoff,timeout,election,many}), {@code bench.many.most} and {@code bench.many.soloMost}
  * (locks held with multiplexing on and off), {@code pals.db.url} (or the environment's {@code PALS_DB_URL}).
  */
 public final class Bench {
@@ -184,6 +184,9 @@ public final class Bench {
                 if (runs("timeout")) {
                     timeouts(db, load);
                 }
+                if (runs("election")) {
+                    elections(db);
+                }
                 if (runs("many")) {
                     many(db);
                 }
@@ -195,7 +198,7 @@ public final class Bench {
         return report;
     }
 
-    /** {@code -Dbench.cases=slices,jmh,cost,handoff,timeout,many} picks cases (default: all). */
+    /** {@code -Dbench.cases=slices,jmh,cost,handoff,timeout,election,many} picks cases (default: all). */
     private static boolean runs(String cases) {
         String picked = System.getProperty("bench.cases", "");
         return picked.isBlank() || Arrays.asList(picked.split(",")).contains(cases);
@@ -328,7 +331,9 @@ public final class Bench {
 
     private void costs(LoadCases load, boolean countStatements) throws SQLException {
         for (Cycle.Kind kind : KINDS) {
-            for (Variant variant : List.of(Variant.RAW, Variant.PALS)) {
+            List<Variant> variants = kind == Cycle.Kind.SHARED ? List.of(Variant.RAW, Variant.PALS)
+                    : List.of(Variant.RAW, Variant.PALS, Variant.PALS_FENCED); // fencing: exclusive locks only
+            for (Variant variant : variants) {
                 LoadCases.Cost cost = load.cost(variant, kind, mode.costCycles, countStatements);
                 report.costs.put(kind.id + "/" + variant.id, cost);
                 System.out.printf(Locale.ROOT, "cost  %-8s %-15s %.2f statements, %.2f round trips per cycle,"
@@ -409,6 +414,65 @@ public final class Bench {
         report.timeout.put(Variant.PALS.label, pals);
         report.timeout.put(Variant.RAW.label, raw);
         printLatency("timeout 300 ms, waited", report.timeout);
+    }
+
+    // ---- case 12: leader election hand-over -----------------------------------------------------------
+
+    /**
+     * Case 12: two candidates of one election, in two Lockers; the leader closes its election while the other
+     * waits at the server, and the time from {@code close()} to the next leader's {@code onGained} callback is
+     * recorded. The candidates take turns leading.
+     */
+    private void elections(BenchDatabase db) throws Exception {
+        Samples samples = new Samples();
+        try (Locker first = Variant.PALS_FENCED.open(db, Cycle.APP); Locker second = Variant.PALS_FENCED.open(db, Cycle.APP)) {
+            for (int round = -4; round < mode.handoffs; round++) { // four warm-up rounds, unrecorded
+                Locker leading = round % 2 == 0 ? first : second;
+                Locker waiting = leading == first ? second : first;
+                dev.pals.LeaderElection leader = leading.leaderElection("election").start();
+                if (!leader.awaitLeadership(Duration.ofSeconds(30))) {
+                    throw new IllegalStateException("no leadership within 30 s");
+                }
+                java.util.concurrent.BlockingQueue<Long> gainedAt = new java.util.concurrent.LinkedBlockingQueue<>();
+                dev.pals.LeaderElection next = waiting.leaderElection("election")
+                        .onGained(term -> gainedAt.add(System.nanoTime())).start();
+                awaitWaiter(db, first.key("election"));
+                long closing = System.nanoTime();
+                leader.close();
+                Long at = gainedAt.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+                if (at == null) {
+                    throw new IllegalStateException("the next candidate did not lead within 30 s of the close");
+                }
+                if (round >= 0) {
+                    samples.add(at - closing);
+                }
+                next.close();
+            }
+        }
+        report.election.put("PALs, two Lockers", samples);
+        printLatency("election hand-over", report.election);
+    }
+
+    /** Until a session waits at the server for {@code key} (the next candidate's campaign). */
+    private static void awaitWaiter(BenchDatabase db, LockKey key) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        try (java.sql.Connection connection = db.connect();
+                java.sql.PreparedStatement statement = connection.prepareStatement("select count(*) from pg_locks"
+                        + " where locktype = 'advisory' and not granted and ((classid::bigint << 32) | objid::bigint) = ?")) {
+            statement.setLong(1, key.value());
+            while (true) {
+                try (java.sql.ResultSet rs = statement.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the next candidate did not wait at the server within 30 s");
+                }
+                Thread.sleep(1);
+            }
+        }
     }
 
     private static void printLatency(String what, Map<String, Samples> byVariant) {

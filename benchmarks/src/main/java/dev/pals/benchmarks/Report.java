@@ -23,6 +23,8 @@ final class Report {
     /** Handoff latency by variant label; the raw JDBC one under {@link Variant#RAW}'s label. */
     final Map<String, Samples> handoff = new LinkedHashMap<>();
     final Map<String, Samples> timeout = new LinkedHashMap<>();
+    /** Case 12: a leader's {@code close()} to the next leader's {@code onGained}. */
+    final Map<String, Samples> election = new LinkedHashMap<>();
     /** Try latency: with many held by the same Locker, with none, raw JDBC. */
     final Map<String, Samples> tryLatency = new LinkedHashMap<>();
     int tryLatencyHeld;
@@ -304,6 +306,7 @@ final class Report {
         costRows(md);
         handoffRows(md);
         timeoutRows(md);
+        electionRows(md);
         allocRows(md);
         row(md, "7. Python PALs 0.4.0 (quoted from the issue, not measured here)",
                 "600–960 cycles/s blocking, 1,360 try; about 11 statements per cycle", "pgbench: 11,350 pairs/s", "–",
@@ -395,6 +398,15 @@ final class Report {
                     counted ? yesNo(pals.statementsPerCycle() <= 2.0) : "n/a");
             row(md, "3. round trips per " + kind.id + " cycle (TCP proxy)", fmt("%.2f", pals.roundTripsPerCycle()),
                     fmt("%.2f", raw.roundTripsPerCycle()), "–", "–", "–");
+            LoadCases.Cost fenced = costs.get(kind.id + "/" + Variant.PALS_FENCED.id);
+            if (fenced != null) {
+                row(md, "3. statements / round trips per " + kind.id + " cycle, fenced (token taken with the lock)",
+                        (counted ? fmt("%.2f", fenced.statementsPerCycle()) : "n/a") + " / "
+                                + fmt("%.2f", fenced.roundTripsPerCycle()),
+                        (counted ? fmt("%.2f", raw.statementsPerCycle()) : "n/a") + " / "
+                                + fmt("%.2f", raw.roundTripsPerCycle()), "–", "no extra round trip",
+                        yesNo(fenced.roundTripsPerCycle() <= pals.roundTripsPerCycle()));
+            }
         }
     }
 
@@ -412,6 +424,14 @@ final class Report {
                     latency(raw), fmt("%.2f", pals.percentileMillis(50) / raw.percentileMillis(50)) + " (p50)",
                     "p50 ≤ 0.5, p99 ≤ 2", yesNo(pals.percentileMillis(50) <= 0.5 && pals.percentileMillis(99) <= 2.0));
         }
+    }
+
+    private void electionRows(StringBuilder md) {
+        Samples raw = handoff.get(HANDOFF_RAW);
+        election.forEach((variant, pals) -> row(md, "12. leader hand-over, " + variant + ": close() to the next leader's"
+                + " onGained, p50 / p99 / max (ms); raw: case 4's handoff", latency(pals), raw == null ? "–" : latency(raw),
+                raw == null ? "–" : fmt("%.2f", pals.percentileMillis(50) / raw.percentileMillis(50)) + " (p50)",
+                "a round trip and a wake-up", "–"));
     }
 
     private void timeoutRows(StringBuilder md) {
@@ -589,6 +609,11 @@ final class Report {
             md.append("Case 4, handoff (the holder's release() call to the waiter's acquire() returning; variants in"
                     + " alternating batches):\n\n");
             percentileTable(md, handoff);
+        }
+        if (!election.isEmpty()) {
+            md.append("Case 12, leader hand-over (a leader's close() to the next leader's onGained; the next candidate"
+                    + " waits at the server):\n\n");
+            percentileTable(md, election);
         }
     }
 

@@ -23,7 +23,9 @@ enum Variant {
     /** PALs with a listener that counts every event: the dispatch cost a metrics listener starts from. */
     PALS_LISTENER("pals-listener", "PALs + listener"),
     /** PALs with pals-metrics bound, as a user would run it: Prometheus registry, percentile histograms. */
-    PALS_METRICS("pals-metrics", "PALs + metrics");
+    PALS_METRICS("pals-metrics", "PALs + metrics"),
+    /** PALs with fencing tokens for every exclusive lock ({@code builder.fencing(true)}, its table created). */
+    PALS_FENCED("pals-fenced", "PALs, fenced");
 
     final String id;
     final String label;
@@ -60,6 +62,9 @@ enum Variant {
         }
         JooqLocker.Builder builder = JooqLocker.builder(app).url(url).user(db.user()).password(db.password())
                 .multiplexing(this != PALS_SOLO);
+        if (this == PALS_FENCED) {
+            builder.fencing(true).createFencingTable(true);
+        }
         if (this == PALS_METRICS) {
             PalsMetrics metrics = PalsMetrics.builder(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).build();
             Locker locker = builder.listener(metrics).build();

@@ -33,9 +33,11 @@ class BenchSmokeTest {
             }
         }
         assertEquals(2 * 3 * 2, report.cycles.size(), "one JMH run per variant, kind and thread count");
-        assertEquals(6, report.costs.size(), "costs for PALs and raw, each kind");
+        assertEquals(8, report.costs.size(), "costs for PALs and raw, each kind, and fenced PALs for the exclusive ones");
         assertEquals(4, report.handoff.size(), "handoff: in one Locker, across two, multiplexing off, raw");
         assertFalse(report.timeout.isEmpty());
+        assertEquals(1, report.election.size(), "leader hand-over");
+        assertTrue(report.election.values().iterator().next().size() > 0, "leader hand-overs measured");
         assertEquals(3, report.tryLatency.size(), "try latency: many held, none held, raw");
         assertEquals(2, report.many.size(), "held locks against sessions, multiplexing on and off");
         for (ManyLocks.Series series : report.many) {
@@ -52,5 +54,7 @@ class BenchSmokeTest {
         assertTrue(table.contains("| 1. blocking cycle, 1 thread"), table);
         assertTrue(table.contains("| 8. CPU per blocking cycle, 1 thread"), table);
         assertTrue(table.contains("| 10. server sessions for"), table);
+        assertTrue(table.contains("| 12. leader hand-over"), table);
+        assertTrue(table.contains("fenced (token taken with the lock)"), table);
     }
 }

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -100,10 +99,13 @@ class LeaderElectionTest {
         }
     }
 
+    /**
+     * The next candidate waits at the server while the leader leads, and leads once the leader closes, round
+     * after round: no polling in between. How long a hand-over takes is measured in the benchmarks (case 12).
+     */
     @Test
-    void handOverTakesARoundTripAndAWakeUp() throws Exception {
+    void closingHandsLeadershipToTheCandidateWaitingAtTheServer() throws Exception {
         String app = Db.uniqueApp("leader-handover");
-        List<Long> micros = new ArrayList<>();
         try (Locker first = candidate(app).build(); Locker second = candidate(app).build()) {
             for (int round = 0; round < 20; round++) {
                 LeaderElection leader = (round % 2 == 0 ? first : second).leaderElection("x");
@@ -113,18 +115,15 @@ class LeaderElectionTest {
                 BlockingQueue<Long> gainedAt = new LinkedBlockingQueue<>();
                 next.onGained(term -> gainedAt.add(System.nanoTime())).start();
                 await().atMost(Duration.ofSeconds(10)).until(() -> ServerView.waiters(first.key("x")).size() == 1);
+                assertThat(next.isLeader()).isFalse();
                 long closing = System.nanoTime();
                 leader.close();
                 Long at = gainedAt.poll(10, TimeUnit.SECONDS);
-                assertThat(at).isNotNull();
-                micros.add(TimeUnit.NANOSECONDS.toMicros(at - closing));
+                assertThat(at).as("the next leader's onGained, round " + round).isNotNull().isGreaterThan(closing);
+                assertThat(next.isLeader()).isTrue();
                 next.close();
             }
         }
-        Collections.sort(micros);
-        System.out.printf("leadership hand-over (close to the next leader's callback): p50 %.2f ms, p99 %.2f ms (%d)%n",
-                micros.get(micros.size() / 2) / 1e3, micros.get(micros.size() - 1) / 1e3, micros.size());
-        assertThat(micros.get(micros.size() / 2)).isLessThan(1_000_000);
     }
 
     private Process start(String app, String name) throws Exception {
